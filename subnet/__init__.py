@@ -1,0 +1,34 @@
+"""subnet: a deterministic simulator of an Internet Computer subnet.
+
+The public names are listed here and nowhere else.
+"""
+
+from .api import CanisterHandle, CanisterView, PendingCall, Subnet, SubnetError
+from .engine import StepInfo
+from .errors import ErrorCode, Reject, RejectCode
+from .ids import ANONYMOUS, MANAGEMENT, Principal, SnapshotId
+from .strategies import random, replay, round_robin
+from .trace import Event, Hazard, TraceFile, load_trace
+
+__all__ = [
+    "ANONYMOUS",
+    "MANAGEMENT",
+    "CanisterHandle",
+    "CanisterView",
+    "ErrorCode",
+    "Event",
+    "Hazard",
+    "PendingCall",
+    "Principal",
+    "Reject",
+    "RejectCode",
+    "SnapshotId",
+    "StepInfo",
+    "Subnet",
+    "SubnetError",
+    "TraceFile",
+    "load_trace",
+    "random",
+    "replay",
+    "round_robin",
+]

@@ -1,0 +1,377 @@
+"""The public, async face of the simulator: :class:`Subnet` and :class:`CanisterHandle`.
+
+The engine is synchronous and deterministic; this module only decides *when* to step it. An
+``await`` on a pending call steps the engine until that call has its answer, yielding to the
+host event loop (asyncio or trio, through anyio) every few hundred steps so that other tasks
+stay responsive. Which message runs at each step is chosen by the engine's strategy alone, so a
+run is the same whichever task happens to be driving and whichever backend runs it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator
+from types import TracebackType
+from typing import Any
+
+import anyio.lowlevel
+
+from actors.canister import Canister
+from .engine import DEFAULT_START_TIME_NS, DEFAULT_STEP_NS, CanisterState, Engine, StepInfo
+from .errors import Reject
+from .ids import MANAGEMENT, CanisterIdAllocator, Principal, identity_principal
+from .messages import Ingress
+from .strategies import Strategy, make_strategy
+from .trace import Event, Hazard, encode_trace, write_atomic
+
+STEPS_PER_CHECKPOINT = 256
+
+
+class SubnetError(RuntimeError):
+    """Misuse of the simulator itself (not an IC error, which is always a :class:`Reject`)."""
+
+
+class PendingCall:
+    """An ingress call in flight. ``await`` it for the reply; a reject raises :class:`Reject`."""
+
+    __slots__ = ("_ingress", "_net")
+
+    def __init__(self, net: Subnet, ingress: Ingress) -> None:
+        self._net = net
+        self._ingress = ingress
+
+    @property
+    def message_id(self) -> int:
+        return self._ingress.message_id
+
+    @property
+    def done(self) -> bool:
+        """Whether the call has been answered."""
+        return self._ingress.done
+
+    def result(self) -> Any:
+        """The reply; raises the :class:`Reject`, or ``SubnetError`` if not answered yet."""
+        ing = self._ingress
+        if not ing.done:
+            raise SubnetError(f"call {ing.method} (message {ing.message_id}) has no answer yet")
+        if ing.reject is not None:
+            raise ing.reject.with_traceback(None)
+        return ing.reply
+
+    @property
+    def reject(self) -> Reject | None:
+        return self._ingress.reject
+
+    async def wait(self) -> Any:
+        await self._net._drive_until(lambda: self._ingress.done)
+        return self.result()
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self.wait().__await__()
+
+    def __repr__(self) -> str:
+        ing = self._ingress
+        state = "done" if ing.done else "pending"
+        return f"<PendingCall #{ing.message_id} {ing.receiver}.{ing.method} {state}>"
+
+
+class CanisterHandle:
+    """A deployed canister as the scenario sees it: its id, and calls to it."""
+
+    __slots__ = ("_net", "id", "name")
+
+    def __init__(self, net: Subnet, canister_id: Principal, name: str | None = None) -> None:
+        self._net = net
+        self.id = canister_id
+        self.name = name
+
+    async def call(self, method: str, *args: Any, sender: Principal | None = None) -> Any:
+        """An ingress update call; returns the reply (the subnet runs until it has one)."""
+        return await self._net.submit(self.id, method, *args, sender=sender)
+
+    def submit(self, method: str, *args: Any, sender: Principal | None = None) -> PendingCall:
+        """Enqueue an update call without running anything (see :meth:`Subnet.submit`)."""
+        return self._net.submit(self.id, method, *args, sender=sender)
+
+    async def query(self, method: str, *args: Any, sender: Principal | None = None) -> Any:
+        """A query call, answered from committed state at once (no step runs)."""
+        await anyio.lowlevel.checkpoint()
+        return self._net.engine.query(sender or self._net.default_identity, self.id, method, args)
+
+    def __repr__(self) -> str:
+        label = f" {self.name}" if self.name else ""
+        return f"<CanisterHandle{label} {self.id}>"
+
+
+class CanisterView:
+    """A read-only view of a canister's system state, for tests and teaching."""
+
+    def __init__(self, cs: CanisterState) -> None:
+        self._cs = cs
+
+    @property
+    def id(self) -> Principal:
+        return self._cs.id
+
+    @property
+    def status(self) -> str:
+        return self._cs.status
+
+    @property
+    def version(self) -> int:
+        return self._cs.version
+
+    @property
+    def controllers(self) -> list[Principal]:
+        return sorted(self._cs.controllers)
+
+    @property
+    def open_call_contexts(self) -> int:
+        return len(self._cs.call_contexts)
+
+    @property
+    def outstanding_callbacks(self) -> int:
+        return len(self._cs.callbacks)
+
+    @property
+    def continuations(self) -> dict[int, int]:
+        """The heap's continuation table: slot -> continuation id."""
+        return dict(self._cs.continuations)
+
+    @property
+    def module_hash(self) -> bytes | None:
+        code = self._cs.code
+        return code.module_hash() if code is not None else None
+
+    @property
+    def heap(self) -> dict[str, Any]:
+        """A copy of the committed heap."""
+        return self._cs.heap.values()
+
+    @property
+    def snapshots(self) -> list[Any]:
+        return list(self._cs.snapshots.values())
+
+    @property
+    def queued_messages(self) -> int:
+        sources = [self._cs.ingress, *self._cs.queues.values()]
+        return sum(len(s.items) for s in sources if s is not None)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Canister {self.id} {self.status} v{self.version} "
+            f"contexts={self.open_call_contexts} callbacks={self.outstanding_callbacks}>"
+        )
+
+
+class Subnet:
+    """One simulated subnet: canisters, the management canister, virtual time, a scheduler.
+
+    Use it as an async context manager::
+
+        async with Subnet(seed=7) as net:
+            chat = await net.deploy(Chat, name="chat")
+            await chat.call("append", "Hi there!")
+    """
+
+    def __init__(
+        self,
+        seed: int = 0,
+        *,
+        strategy: str | Strategy | None = None,
+        snapshot_guard: Any = None,
+        max_snapshots_per_canister: int = 10,
+        orphan_policy: str = "trap",
+        start_time_ns: int = DEFAULT_START_TIME_NS,
+        step_ns: int = DEFAULT_STEP_NS,
+        scenario: str | None = None,
+    ) -> None:
+        self.seed = seed
+        self.scenario = scenario
+        self.engine = Engine(
+            strategy=make_strategy(strategy, seed),
+            start_time_ns=start_time_ns,
+            step_ns=step_ns,
+            orphan_policy=orphan_policy,
+        )
+        self.snapshot_guard = snapshot_guard
+        self.max_snapshots_per_canister = max_snapshots_per_canister
+        self._ids = CanisterIdAllocator()
+        self._names: dict[str, Principal] = {}
+        self.default_identity: Principal = identity_principal("default")
+        self._closed = False
+
+    # -- context manager ----------------------------------------------------------------------
+    async def __aenter__(self) -> Subnet:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close every suspended frame against a detached heap (nothing runs later)."""
+        if not self._closed:
+            self._closed = True
+            self.engine.close()
+
+    # -- identities and names -----------------------------------------------------------------
+    def identity(self, name: str) -> Principal:
+        """A deterministic user principal for ``name`` (the same on every run)."""
+        return identity_principal(name)
+
+    def canister_id(self, name_or_id: str | Principal) -> Principal:
+        if isinstance(name_or_id, Principal):
+            return name_or_id
+        if name_or_id in self._names:
+            return self._names[name_or_id]
+        return Principal.from_text(name_or_id)
+
+    def handle(self, name_or_id: str | Principal) -> CanisterHandle:
+        cid = self.canister_id(name_or_id)
+        name = next((n for n, c in self._names.items() if c == cid), None)
+        return CanisterHandle(self, cid, name)
+
+    # -- time ---------------------------------------------------------------------------------
+    @property
+    def time(self) -> int:
+        """Subnet time, nanoseconds since the epoch."""
+        return self.engine.time
+
+    def advance_time(self, nanoseconds: int) -> None:
+        """Move subnet time forward (it also moves by ``step_ns`` at every step)."""
+        if nanoseconds < 0:
+            raise SubnetError("time only moves forward")
+        self.engine.time += nanoseconds
+        self.engine.trace.emit(self.engine, "time", None, "", (self.engine.time,))
+
+    # -- deploying ----------------------------------------------------------------------------
+    async def deploy(
+        self,
+        cls: type[Canister],
+        *init_args: Any,
+        name: str | None = None,
+        controllers: list[Principal] | None = None,
+    ) -> CanisterHandle:
+        """Create a canister, install ``cls`` with ``init(*init_args)``, set its controllers."""
+        if not (isinstance(cls, type) and issubclass(cls, Canister)):
+            raise SubnetError(f"deploy needs a Canister subclass, got {cls!r}")
+        if name is not None and name in self._names:
+            raise SubnetError(f"a canister named {name!r} already exists")
+        await anyio.lowlevel.checkpoint()
+        cid = self._ids.next()
+        cs = self.engine.add_canister(cid, [self.default_identity])
+        from .lifecycle import install
+
+        try:
+            install(self.engine, cs, cls, tuple(init_args), self.default_identity)
+        except Reject:
+            del self.engine.canisters[cid]
+            raise
+        if controllers is not None:
+            cs.controllers = list(dict.fromkeys(controllers))
+        if name is not None:
+            self._names[name] = cid
+        return CanisterHandle(self, cid, name)
+
+    # -- messages -----------------------------------------------------------------------------
+    def submit(self, target: Principal | CanisterHandle | str, method: str, *args: Any,
+               sender: Principal | None = None) -> PendingCall:
+        """Enqueue an ingress call without running it; returns an awaitable pending call."""
+        if isinstance(target, CanisterHandle):
+            target = target.id
+        elif isinstance(target, str):
+            target = self.canister_id(target)
+        ing = self.engine.submit(sender or self.default_identity, target, method, args)
+        return PendingCall(self, ing)
+
+    async def step(self) -> StepInfo | None:
+        """Perform exactly one scheduling step; returns what it did, or ``None`` if idle."""
+        await anyio.lowlevel.checkpoint()
+        return self.engine.step()
+
+    async def run_until_idle(self, max_steps: int | None = None) -> int:
+        """Step until nothing is left to do (or ``max_steps`` steps); returns the count."""
+        total = 0
+        engine = self.engine
+        while max_steps is None or total < max_steps:
+            batch = STEPS_PER_CHECKPOINT
+            if max_steps is not None:
+                batch = min(batch, max_steps - total)
+            n = engine.run_until_idle(batch)
+            total += n
+            await anyio.lowlevel.checkpoint()
+            if n < batch:
+                break
+        return total
+
+    async def _drive_until(self, done: Any) -> None:
+        engine = self.engine
+        step = engine.step
+        while not done():
+            for _ in range(STEPS_PER_CHECKPOINT):
+                if done():
+                    break
+                if step() is None:
+                    if done():
+                        break
+                    raise SubnetError(
+                        "the subnet is idle but the awaited call has no answer (a canister is "
+                        "waiting for something that will never happen)"
+                    )
+            await anyio.lowlevel.checkpoint()
+
+    # -- inspection ---------------------------------------------------------------------------
+    def inspect(self, canister: Principal | CanisterHandle | str) -> CanisterView:
+        """A read-only view of a canister's system state."""
+        if isinstance(canister, CanisterHandle):
+            canister = canister.id
+        cid = self.canister_id(canister)
+        cs = self.engine.get(cid)
+        if cs is None:
+            raise SubnetError(f"no canister {cid} on this subnet")
+        return CanisterView(cs)
+
+    @property
+    def trace(self) -> list[Event]:
+        """Every event recorded so far."""
+        return self.engine.trace.events
+
+    @property
+    def hazards(self) -> list[Hazard]:
+        """The hazards recorded so far (also present in the trace as 'hazard' events)."""
+        return self.engine.trace.hazards
+
+    @property
+    def decisions(self) -> list[int]:
+        """The scheduling decisions so far: replaying them replays the run."""
+        return self.engine.decisions
+
+    def trace_bytes(self) -> bytes:
+        meta = {
+            "seed": self.seed,
+            "strategy": self.engine.strategy.name,
+            "scenario": self.scenario,
+        }
+        return encode_trace(meta, self.engine.decisions, self.engine.trace.events)
+
+    def save_trace(self, path: str | os.PathLike[str]) -> None:
+        """Write the trace (metadata, decisions, events) as CBOR, atomically."""
+        write_atomic(path, self.trace_bytes())
+
+    @property
+    def management(self) -> Any:
+        """The management canister (``aaaaa-aa``), one async method per IC method."""
+        from .management import ManagementClient
+
+        return ManagementClient(self)
+
+    def __repr__(self) -> str:
+        return f"<Subnet seed={self.seed} canisters={len(self.engine.canisters)} step={self.engine.steps}>"
+
+
+__all__ = ["MANAGEMENT", "CanisterHandle", "CanisterView", "PendingCall", "Subnet", "SubnetError"]

@@ -1,0 +1,773 @@
+"""The deterministic core: input queues, call contexts, callbacks, one message execution per step.
+
+Everything the simulated subnet does happens inside :meth:`Engine.step`, which performs exactly
+one scheduling step and returns what it did (or ``None`` when nothing is left to do). A step is
+either a *subnet message* (a management-canister call, which as on the IC runs before canister
+messages) or one *message execution* on one canister: an ingress message, a request from another
+canister, or a response that resumes a suspended method. Loops (``run_until_idle``, the async
+API, the explorer, replay) are built on that single primitive, like SimPy's ``Environment.step``.
+
+Why a hand-rolled coroutine trampoline and not tasks of the host event loop? Because the order
+in which canister code runs must depend only on the seed and the strategy, never on how asyncio
+or trio happen to schedule tasks. Canister methods are coroutines that we drive with
+``send``/``throw``; the only thing they ever yield is an :class:`actors.canister.Call`. The
+engine itself never awaits anything, which is what makes a run byte-for-byte identical on both
+backends.
+
+Ordering rules (the IC's): requests from one sender to one receiver start executing in the
+order they were sent (one FIFO queue per sender-receiver pair, plus one FIFO of ingress messages
+per canister); responses have no ordering guarantee (each response is a source of its own, so a
+strategy may deliver them in any order). Every source that has work is in the *ready set*, a
+sorted list of integer source ids: ids are handed out from a counter, so the order of the ready
+set, and therefore every choice a strategy makes, is independent of hashing and object identity.
+
+Atomicity: each execution either commits (heap and stable memory as the code left them, calls
+sent, reply delivered) or traps (heap and stable memory rolled back to before this execution,
+calls discarded). Outgoing calls are only enqueued at commit.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections import deque
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from sortedcontainers import SortedList
+
+from actors.canister import Call, Canister, MethodInfo
+from . import errors
+from .errors import ErrorCode, Reject, RejectCode
+from .heap import Heap, HeapError, copy_value
+from .ids import MANAGEMENT, Principal
+from .memory import StableMemory, StableMemoryError
+from .messages import CallContext, Callback, Ingress, Request, Response
+from .strategies import Strategy, round_robin
+from .trace import Trace
+
+DEFAULT_START_TIME_NS = 1_724_782_760_000_000_000  # 2024-08-27 18:19:20 UTC
+DEFAULT_STEP_NS = 1_000_000  # each step advances subnet time by 1 ms
+
+
+# -- errors the system produces (texts in subnet.errors, from the replica) ---------------------
+
+
+def _trap_reject(cid: Principal, exc: BaseException) -> Reject:
+    """The reject a caller sees when the callee traps with ``exc``."""
+    if isinstance(exc, StableMemoryError):
+        return errors.canister_trapped(cid, str(exc))
+    text = str(exc)
+    name = type(exc).__name__
+    if name == "Trap":
+        return errors.canister_called_trap(cid, text)
+    return errors.canister_called_trap(cid, f"{name}: {text}" if text else name)
+
+
+def _decode_error(cid: Principal, method: str, detail: str) -> Reject:
+    """Arguments that do not fit the method: the canister's Candid decoding traps."""
+    return errors.canister_called_trap(
+        cid, f"failed to decode the arguments of '{method}': {detail}"
+    )
+
+
+# -- state ------------------------------------------------------------------------------------
+
+
+_EXECUTION_ERRORS = frozenset(
+    {ErrorCode.CanisterMethodNotFound, ErrorCode.CanisterCalledTrap, ErrorCode.CanisterWasmModuleNotFound}
+)
+
+
+class Source:
+    """One place work comes from: a FIFO of requests (per sender) or ingress, or one response."""
+
+    __slots__ = ("canister", "id", "items", "kind", "sender")
+
+    def __init__(self, sid: int, kind: str, canister: CanisterState, sender: Principal | None) -> None:
+        self.id = sid
+        self.kind = kind  # "ingress" | "request" | "response"
+        self.canister = canister
+        self.sender = sender
+        self.items: deque[Any] = deque()
+
+
+class StableApi:
+    """``self.stable`` inside a canister: the ``ic0.stable64_*`` calls on the live memory."""
+
+    __slots__ = ("_state",)
+
+    def __init__(self, state: CanisterState) -> None:
+        self._state = state
+
+    def size(self) -> int:
+        return self._state.stable.size()
+
+    def grow(self, pages: int) -> int:
+        return self._state.stable.grow(pages)
+
+    def read(self, offset: int, n: int) -> bytes:
+        return self._state.stable.read(offset, n)
+
+    def write(self, offset: int, data: bytes) -> None:
+        self._state.stable.write(offset, bytes(data))
+
+
+@dataclass(eq=False)
+class CanisterState:
+    """System state, code and heap of one canister (everything the engine knows of it)."""
+
+    id: Principal
+    engine: Engine
+    controllers: list[Principal] = field(default_factory=list)
+    status: str = "running"
+    version: int = 0
+    code: type[Canister] | None = None
+    instance: Canister | None = None
+    heap: Heap = field(default_factory=Heap)
+    stable: StableMemory = field(default_factory=StableMemory)
+    certified_data: bytes = b""
+    global_timer: int = 0
+    # open call contexts and outstanding callbacks (system state; never part of a snapshot)
+    call_contexts: dict[int, CallContext] = field(default_factory=dict)
+    callbacks: dict[int, Callback] = field(default_factory=dict)
+    # the heap's continuation table: slot -> continuation id (part of the heap)
+    continuations: dict[int, int] = field(default_factory=dict)
+    # every suspended Python frame of this canister by continuation id; frames that can never
+    # run again stay referenced here (or in the graveyard) so that garbage collection cannot
+    # run their finally blocks at a moment nobody chose
+    frames: dict[int, Coroutine[Any, Any, Any]] = field(default_factory=dict)
+    graveyard: list[Coroutine[Any, Any, Any]] = field(default_factory=list)
+    ingress: Source | None = None
+    queues: dict[Principal, Source] = field(default_factory=dict)
+    history: list[Any] = field(default_factory=list)
+    total_num_changes: int = 0
+    stop_waiters: list[Callable[[Any, Reject | None], None]] = field(default_factory=list)
+    snapshots: dict[Any, Any] = field(default_factory=dict)
+    next_snapshot_id: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+    # the call context of the execution in progress (for self.caller)
+    current: CallContext | None = None
+    _stable_api: StableApi | None = None
+
+    # the system API the Canister base class reaches through its _system slot
+    def caller(self) -> Principal:
+        ctx = self.current
+        if ctx is None:
+            raise RuntimeError("self.caller is only defined during a message execution")
+        return ctx.caller
+
+    def time(self) -> int:
+        return self.engine.time
+
+    def stable_api(self) -> StableApi:
+        if self._stable_api is None:
+            self._stable_api = StableApi(self)
+        return self._stable_api
+
+    def reply(self, value: Any) -> None:
+        self.engine.buffer_response(self, value, None)
+
+    def reject(self, message: str) -> None:
+        if not isinstance(message, str):
+            raise TypeError("a reject message must be a str")
+        self.engine.buffer_response(
+            self, None,
+            Reject(RejectCode.CANISTER_REJECT, message, ErrorCode.CanisterRejectedMessage),
+        )
+
+    def set_certified_data(self, data: bytes) -> None:
+        if not isinstance(data, bytes | bytearray) or len(data) > 32:
+            raise ValueError("certified data must be at most 32 bytes")
+        self.certified_data = bytes(data)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.code is None
+
+    def free_slot(self) -> int:
+        slot = 0
+        table = self.continuations
+        while slot in table:
+            slot += 1
+        return slot
+
+
+@dataclass(frozen=True, slots=True)
+class StepInfo:
+    """What one step did: the unit a scenario can stop between."""
+
+    index: int
+    time: int
+    kind: str  # "ingress" | "request" | "response" | "subnet"
+    canister: Principal | None
+    method: str
+    outcome: str  # "reply" | "reject" | "await" | "trap" | "dropped" | ...
+
+    def __str__(self) -> str:
+        where = f"{self.canister}" if self.canister is not None else "subnet"
+        return f"#{self.index} {self.kind} {where}.{self.method} -> {self.outcome}"
+
+
+class Engine:
+    """The subnet's deterministic core. Synchronous: the async :class:`subnet.Subnet` wraps it."""
+
+    def __init__(
+        self,
+        *,
+        strategy: Strategy | None = None,
+        start_time_ns: int = DEFAULT_START_TIME_NS,
+        step_ns: int = DEFAULT_STEP_NS,
+        orphan_policy: str = "trap",
+    ) -> None:
+        if orphan_policy not in ("trap", "misdeliver"):
+            raise ValueError("orphan_policy must be 'trap' or 'misdeliver'")
+        self.strategy: Strategy = strategy if strategy is not None else round_robin()
+        self.time = start_time_ns
+        self.step_ns = step_ns
+        self.orphan_policy = orphan_policy
+        self.steps = 0
+        self.canisters: dict[Principal, CanisterState] = {}
+        self.trace = Trace()
+        self.decisions: list[int] = []
+        self._next_source = 0
+        self._next_id = 0  # call contexts, callbacks, continuations, ingress messages
+        self._sources: dict[int, Source] = {}
+        self._ready: SortedList = SortedList()
+        self._subnet_queue: deque[Request] = deque()
+        self._callbacks: dict[int, Callback] = {}
+        self._buffered: tuple[CallContext, Any, Reject | None] | None = None
+        # the management canister plugs in here: (engine, request) -> reply | Reject | PENDING
+        self.subnet_handler: Callable[[Request], Any] | None = None
+
+    # -- ids ----------------------------------------------------------------------------------
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    def _new_source(self, kind: str, cs: CanisterState, sender: Principal | None) -> Source:
+        self._next_source += 1
+        src = Source(self._next_source, kind, cs, sender)
+        self._sources[src.id] = src
+        return src
+
+    # -- canisters ----------------------------------------------------------------------------
+    def add_canister(self, cid: Principal, controllers: list[Principal]) -> CanisterState:
+        """Create an empty, running canister (no code)."""
+        cs = CanisterState(id=cid, engine=self, controllers=list(controllers))
+        self.canisters[cid] = cs
+        return cs
+
+    def get(self, cid: Principal) -> CanisterState | None:
+        return self.canisters.get(cid)
+
+    # -- submitting work ----------------------------------------------------------------------
+    def submit(self, sender: Principal, receiver: Principal, method: str, args: tuple) -> Ingress:
+        """Enqueue an ingress message; it executes in a later step (or is rejected right away)."""
+        ing = Ingress(self._new_id(), sender, receiver, method, args)
+        self.trace.emit(self, "submit", receiver, method, (ing.message_id, sender))
+        try:
+            args = copy_value(args)
+        except HeapError as exc:
+            self._finish_ingress(
+                ing,
+                None,
+                errors.invalid_management_payload(f"arguments are not plain data: {exc}")
+                if receiver == MANAGEMENT
+                else _decode_error(receiver, method, f"arguments are not plain data: {exc}"),
+            )
+            return ing
+        ing.args = args
+        req = Request(sender, receiver, method, args, None, ing)
+        if receiver == MANAGEMENT:
+            self._subnet_queue.append(req)
+            return ing
+        cs = self.canisters.get(receiver)
+        if cs is None:
+            self._finish_ingress(ing, None, errors.call_target_not_found(receiver))
+            return ing
+        src = cs.ingress
+        if src is None:
+            src = cs.ingress = self._new_source("ingress", cs, None)
+        self._push(src, req)
+        return ing
+
+    def _push(self, src: Source, item: Any) -> None:
+        if not src.items:
+            self._ready.add(src.id)
+        src.items.append(item)
+
+    def _enqueue_request(self, req: Request) -> None:
+        receiver = req.receiver
+        if receiver == MANAGEMENT:
+            self._subnet_queue.append(req)
+            return
+        cs = self.canisters.get(receiver)
+        if cs is None:
+            self._deliver_response(req.callback_id, None, errors.call_target_not_found(receiver))
+            return
+        src = cs.queues.get(req.sender)
+        if src is None:
+            src = cs.queues[req.sender] = self._new_source("request", cs, req.sender)
+        self._push(src, req)
+
+    def _deliver_response(self, callback_id: int | None, reply: Any, reject: Reject | None) -> None:
+        """Queue the response to a callback on its canister (each response is its own source)."""
+        cb = self._callbacks.get(callback_id) if callback_id is not None else None
+        if cb is None:
+            return  # the callback was dropped (uninstall, delete): the response goes nowhere
+        cs = self.canisters[cb.canister]
+        src = self._new_source("response", cs, None)
+        self._push(src, Response(callback_id, reply, reject))
+
+    # -- answering ----------------------------------------------------------------------------
+    def buffer_response(self, cs: CanisterState, reply: Any, reject: Reject | None) -> None:
+        """``self.reply``/``self.reject``: answered at commit, forgotten on a trap."""
+        ctx = cs.current
+        if ctx is None or ctx.id == 0:
+            raise RuntimeError("reply/reject is only possible while executing an update call")
+        if ctx.responded or self._buffered is not None:
+            raise RuntimeError(f"the call to {ctx.method} has already been answered")
+        self._buffered = (ctx, copy_value(reply), reject)
+
+    def _flush_buffered(self) -> None:
+        buffered = self._buffered
+        if buffered is not None:
+            self._buffered = None
+            ctx, reply, reject = buffered
+            self._respond(ctx, reply, reject)
+
+    def _finish_ingress(self, ing: Ingress, reply: Any, reject: Reject | None) -> None:
+        ing.done = True
+        ing.reply = reply
+        ing.reject = reject
+        self.trace.emit(
+            self, "ingress_done", ing.receiver, ing.method,
+            (ing.message_id, "reject" if reject else "reply",
+             (int(reject.reject_code), reject.reject_message) if reject else None),
+        )
+
+    def answer_request(self, req: Request, reply: Any, reject: Reject | None) -> None:
+        """Answer a request that did not open a call context (rejected by the system, or a
+        subnet message)."""
+        if req.ingress is not None:
+            self._finish_ingress(req.ingress, reply, reject)
+        else:
+            self._deliver_response(req.callback_id, reply, reject)
+
+    def _respond(self, ctx: CallContext, reply: Any, reject: Reject | None) -> None:
+        ctx.responded = True
+        if ctx.ingress is not None:
+            self._finish_ingress(ctx.ingress, reply, reject)
+        elif ctx.origin_callback is not None:
+            if reject is not None and reject.reject_code == RejectCode.CANISTER_ERROR:
+                # an error of the callee's own execution: a calling canister sees the error
+                # code in front of the message (the replica turns the user error into text)
+                reject = reject.for_canister_caller()
+            self._deliver_response(ctx.origin_callback, reply, reject)
+        elif ctx.system is not None:
+            ctx.system(reply, reject)
+
+    def _close_if_done(self, cs: CanisterState, ctx: CallContext, error: Reject | None) -> None:
+        """Close a call context that has nothing left to wait for; reject it if it never
+        replied (with ``error``, or 'did not reply')."""
+        if ctx.outstanding:
+            return
+        if not ctx.responded:
+            if error is None:
+                error = errors.did_not_reply(cs.id) if ctx.ingress is not None else errors.no_response()
+            self._respond(ctx, None, error)
+        if cs.call_contexts.pop(ctx.id, None) is not None:
+            self.trace.emit(self, "context_closed", cs.id, ctx.method, (ctx.id,))
+        if cs.status == "stopping" and not cs.call_contexts:
+            self.finish_stop(cs)
+
+    def finish_stop(self, cs: CanisterState) -> None:
+        """A stopping canister with no open call contexts becomes stopped; stops reply."""
+        cs.status = "stopped"
+        cs.version += 1
+        waiters, cs.stop_waiters = cs.stop_waiters, []
+        self.trace.emit(self, "status", cs.id, "stopped", ())
+        for waiter in waiters:
+            waiter(None, None)
+
+    # -- stepping -----------------------------------------------------------------------------
+    def has_work(self) -> bool:
+        return bool(self._subnet_queue or self._ready)
+
+    def step(self) -> StepInfo | None:
+        """Perform exactly one scheduling step; ``None`` when there is nothing to do."""
+        if self._subnet_queue:
+            req = self._subnet_queue.popleft()
+            self.steps += 1
+            info = self._execute_subnet_message(req)
+        elif self._ready:
+            ready = self._ready
+            if len(ready) > 1:
+                index = self.strategy.choose(ready)
+                self.decisions.append(index)
+            else:
+                index = 0
+            src = self._sources[ready[index]]
+            item = src.items.popleft()
+            if not src.items:
+                ready.remove(src.id)
+                if src.kind == "response":
+                    del self._sources[src.id]
+            self.steps += 1
+            cs = src.canister
+            kind = src.kind
+            if kind == "response":
+                info = self._execute_response(cs, item)
+            else:
+                info = self._execute_request(cs, item, kind)
+        else:
+            return None
+        self.time += self.step_ns
+        return info
+
+    def run_until_idle(self, max_steps: int | None = None) -> int:
+        """Step until nothing is left (or ``max_steps``); returns the number of steps taken."""
+        n = 0
+        step = self.step
+        while max_steps is None or n < max_steps:
+            if step() is None:
+                break
+            n += 1
+        return n
+
+    def _info(self, kind: str, cid: Principal | None, method: str, outcome: str) -> StepInfo:
+        return StepInfo(self.steps, self.time, kind, cid, method, outcome)
+
+    # -- subnet messages ----------------------------------------------------------------------
+    def _execute_subnet_message(self, req: Request) -> StepInfo:
+        handler = self.subnet_handler
+        if handler is None:
+            outcome = "reject"
+            self.answer_request(
+                req, None, errors.management_method_not_found(req.method)
+            )
+        else:
+            outcome = handler(req)
+        self.trace.emit(self, "subnet", None, req.method, (outcome,))
+        return self._info("subnet", None, req.method, outcome)
+
+    # -- canister messages --------------------------------------------------------------------
+    def _execute_request(self, cs: CanisterState, req: Request, kind: str) -> StepInfo:
+        method = req.method
+        if cs.status != "running":
+            error = errors.canister_stopped(cs.id) if cs.status == "stopped" else errors.canister_stopping(cs.id)
+            return self._system_reject(cs, req, kind, error)
+        code = cs.code
+        if code is None:
+            return self._system_reject(cs, req, kind, errors.wasm_module_not_found(cs.id))
+        info = code.__canister_methods__.get(method)
+        if info is None:
+            return self._system_reject(cs, req, kind, errors.canister_method_not_found(cs.id, method, "update"))
+        error = info.arity_error(len(req.args))
+        if error is None:
+            error = self._type_error(info, req.args)
+        if error is not None:
+            return self._system_reject(cs, req, kind, _decode_error(cs.id, method, error))
+        ctx = CallContext(
+            self._new_id(), cs.id, req.sender, method,
+            origin_callback=req.callback_id, ingress=req.ingress, manual_reply=info.manual_reply,
+        )
+        cs.call_contexts[ctx.id] = ctx
+        instance = cs.instance
+        fn = info.fn
+        args = req.args
+        outcome = self._run(cs, ctx, info, lambda: fn(instance, *args), None)
+        self.trace.emit(self, "exec", cs.id, method, (kind, ctx.id, outcome))
+        return self._info(kind, cs.id, method, outcome)
+
+    @staticmethod
+    def _type_error(info: MethodInfo, args: tuple) -> str | None:
+        try:
+            from .candid import check_args
+        except ImportError:  # pragma: no cover - candid is part of the package
+            return None
+        arg_types, _ = info.signature
+        if arg_types is None:
+            return None
+        # optional trailing parameters (Python defaults) may be left out
+        return check_args(args, arg_types[: len(args)])
+
+    def _system_reject(self, cs: CanisterState, req: Request, kind: str, error: Reject) -> StepInfo:
+        if req.ingress is None and error.error_code in _EXECUTION_ERRORS:
+            error = error.for_canister_caller()
+        self.answer_request(req, None, error)
+        self.trace.emit(self, "rejected", cs.id, req.method, (kind, int(error.error_code or 0)))
+        return self._info(kind, cs.id, req.method, "reject")
+
+    def _execute_response(self, cs: CanisterState, resp: Response) -> StepInfo:
+        cb = self._callbacks.pop(resp.callback_id, None)
+        if cb is None:  # dropped by uninstall_code: the response goes nowhere
+            self.trace.emit(self, "dropped", cs.id, "", (resp.callback_id,))
+            return self._info("response", cs.id, "", "dropped")
+        del cs.callbacks[cb.id]
+        ctx = cs.call_contexts[cb.call_context_id]
+        ctx.outstanding -= 1
+        method = ctx.method
+        table = cs.continuations
+        cont = table.get(cb.slot)
+        coro = None
+        if cont == cb.continuation_id:
+            del table[cb.slot]
+            coro = cs.frames.pop(cont)
+        elif (
+            self.orphan_policy == "misdeliver" and cont is not None and cont in cs.frames
+        ):
+            del table[cb.slot]
+            coro = cs.frames.pop(cont)
+            self.hazard(
+                "misdelivered_response", cs.id,
+                f"the response to callback {cb.id} ({cb.target}.{cb.method}) resumed continuation "
+                f"{cont}, which now holds table slot {cb.slot}, instead of continuation "
+                f"{cb.continuation_id}",
+                callback=cb.id, continuation=cont, expected=cb.continuation_id,
+            )
+        if coro is None:
+            return self._orphaned(cs, ctx, cb, resp)
+        if resp.reject is not None:
+            outcome = self._run(cs, ctx, None, None, (coro, None, resp.reject))
+        else:
+            outcome = self._run(cs, ctx, None, None, (coro, resp.reply, None))
+        self.trace.emit(self, "exec", cs.id, method, ("response", ctx.id, outcome, cb.id))
+        return self._info("response", cs.id, method, outcome)
+
+    def _orphaned(self, cs: CanisterState, ctx: CallContext, cb: Callback, resp: Response) -> StepInfo:
+        """A response whose continuation is not in the heap: the callback traps."""
+        frame = cs.frames.pop(cb.continuation_id, None)
+        if frame is not None:
+            cs.graveyard.append(frame)
+        reason = (
+            f"callback {cb.id} for {cb.target}.{cb.method} refers to continuation "
+            f"{cb.continuation_id} (table slot {cb.slot}), which is not in the canister's heap"
+        )
+        self.hazard(
+            "orphaned_response", cs.id,
+            f"{reason}: the callback traps and its call context can no longer be resumed",
+            callback=cb.id, continuation=cb.continuation_id, call_context=ctx.id,
+        )
+        error = errors.canister_trapped(cs.id, reason)
+        self.trace.emit(self, "trap", cs.id, ctx.method, (error.reject_message,))
+        self._close_if_done(cs, ctx, error)
+        self.trace.emit(self, "exec", cs.id, ctx.method, ("response", ctx.id, "trap", cb.id))
+        return self._info("response", cs.id, ctx.method, "trap")
+
+    # -- the execution itself -----------------------------------------------------------------
+    def _run(
+        self,
+        cs: CanisterState,
+        ctx: CallContext,
+        info: MethodInfo | None,
+        start: Callable[[], Any] | None,
+        resume: tuple[Coroutine[Any, Any, Any], Any, Reject | None] | None,
+    ) -> str:
+        """Run one message execution: start a method, or resume a frame with a response.
+
+        Returns the outcome: "reply", "reject", "await" (suspended on a call), or "trap".
+        """
+        image = cs.stable.fork()
+        cs.current = ctx
+        discard = info is not None and info.kind == "query"
+        coro = None
+        try:
+            if resume is None:
+                result = start()  # type: ignore[misc]
+                if info.is_async:  # type: ignore[union-attr]
+                    coro = result
+                    yielded = coro.send(None)
+                else:
+                    yielded = None
+                    value = result
+            else:
+                coro, value, reject = resume
+                yielded = coro.throw(reject) if reject is not None else coro.send(value)
+        except StopIteration as stop:
+            yielded = None
+            value = stop.value
+        except Reject as rej:
+            return self._finish(cs, ctx, image, discard, ("reject", rej))
+        except Exception as exc:
+            return self._trap(cs, ctx, image, exc)
+        finally:
+            cs.current = None
+        if yielded is None:
+            return self._finish(cs, ctx, image, discard, ("reply", value))
+        if discard:
+            return self._trap(cs, ctx, image, RuntimeError("a query method cannot make calls"), coro)
+        if not isinstance(yielded, Call):
+            return self._trap(
+                cs, ctx, image,
+                TypeError(
+                    f"canister code awaited {yielded!r}; only inter-canister calls "
+                    f"(await self.call(...)) can be awaited"
+                ),
+                coro,
+            )
+        return self._suspend(cs, ctx, image, coro, yielded)  # type: ignore[arg-type]
+
+    def _commit(self, cs: CanisterState) -> None:
+        cs.heap.commit(cs.instance)
+
+    def _finish(self, cs: CanisterState, ctx: CallContext, image: Any, discard: bool,
+                result: tuple[str, Any]) -> str:
+        kind, value = result
+        if kind == "reply":
+            try:
+                value = copy_value(value)
+            except HeapError as exc:
+                return self._trap(cs, ctx, image, HeapError(f"the reply is not plain data: {exc}"))
+            reject = None
+        else:
+            reject = Reject(RejectCode.CANISTER_REJECT, value.reject_message,
+                            ErrorCode.CanisterRejectedMessage)
+            value = None
+        if discard:
+            cs.heap.rollback(cs.instance)
+            cs.stable.restore(image)
+        else:
+            try:
+                self._commit(cs)
+            except HeapError as exc:
+                return self._trap(cs, ctx, image, exc)
+            cs.version += 1
+        self._flush_buffered()
+        if not ctx.responded and (reject is not None or not ctx.manual_reply):
+            self._respond(ctx, value, reject)
+        self._close_if_done(cs, ctx, None)
+        return kind
+
+    def _suspend(self, cs: CanisterState, ctx: CallContext, image: Any,
+                 coro: Coroutine[Any, Any, Any], call: Call) -> str:
+        target = call.target
+        if isinstance(target, str):
+            try:
+                target = Principal.from_text(target)
+            except ValueError as exc:
+                return self._trap(cs, ctx, image, exc, coro)
+        elif not isinstance(target, Principal):
+            target = getattr(target, "id", target)
+            if not isinstance(target, Principal):
+                return self._trap(
+                    cs, ctx, image, TypeError(f"call target {call.target!r} is not a principal"), coro
+                )
+        try:
+            args = copy_value(call.args)
+            self._commit(cs)
+        except HeapError as exc:
+            return self._trap(cs, ctx, image, exc, coro)
+        cs.version += 1
+        self._flush_buffered()
+        cont = self._new_id()
+        slot = cs.free_slot()
+        cs.continuations[slot] = cont
+        cs.frames[cont] = coro
+        cb = Callback(self._new_id(), cs.id, ctx.id, target, call.method, cont, slot)
+        self._callbacks[cb.id] = cb
+        cs.callbacks[cb.id] = cb
+        ctx.outstanding += 1
+        self.trace.emit(self, "call", cs.id, call.method, (ctx.id, cb.id, target, cont, slot))
+        self._enqueue_request(Request(cs.id, target, call.method, args, cb.id, None))
+        return "await"
+
+    def _trap(self, cs: CanisterState, ctx: CallContext, image: Any, exc: BaseException,
+              coro: Coroutine[Any, Any, Any] | None = None) -> str:
+        self._buffered = None
+        if cs.instance is not None:
+            cs.heap.rollback(cs.instance)
+        cs.stable.restore(image)
+        if coro is not None:
+            # a frame suspended on something we refuse: it never runs again
+            cs.graveyard.append(coro)
+        error = _trap_reject(cs.id, exc)
+        self.trace.emit(self, "trap", cs.id, ctx.method, (error.reject_message,))
+        self._close_if_done(cs, ctx, error)
+        return "trap"
+
+    # -- queries ------------------------------------------------------------------------------
+    def query(self, sender: Principal, receiver: Principal, method: str, args: tuple) -> Any:
+        """Run a query against committed state right away (no step); changes are discarded."""
+        cs = self.canisters.get(receiver)
+        if cs is None:
+            raise errors.call_target_not_found(receiver)
+        if cs.status == "stopped":
+            raise errors.canister_stopped_query(receiver)
+        if cs.code is None:
+            raise errors.wasm_module_not_found(receiver)
+        info = cs.code.__canister_methods__.get(method)
+        if info is None or info.kind != "query":
+            raise errors.canister_method_not_found(receiver, method, "query")
+        error = info.arity_error(len(args)) or self._type_error(info, args)
+        if error is not None:
+            raise _decode_error(receiver, method, error)
+        args = copy_value(args)
+        ctx = CallContext(0, receiver, sender, method, responded=True)
+        image = cs.stable.fork()
+        cs.current = ctx
+        try:
+            result = info.fn(cs.instance, *args)
+            if inspect.iscoroutine(result):
+                try:
+                    result.send(None)
+                except StopIteration as stop:
+                    result = stop.value
+                else:
+                    result.close()
+                    raise RuntimeError("a query method cannot make calls")
+            value = copy_value(result)
+        except Reject as rej:
+            raise Reject(RejectCode.CANISTER_REJECT, rej.reject_message,
+                         ErrorCode.CanisterRejectedMessage) from None
+        except Exception as exc:
+            raise _trap_reject(receiver, exc) from None
+        finally:
+            cs.current = None
+            cs.heap.rollback(cs.instance)
+            cs.stable.restore(image)
+        self.trace.emit(self, "query", receiver, method, ())
+        return value
+
+    # -- hooks run by the management canister (install, upgrade) ------------------------------
+    def run_hook(self, cs: CanisterState, fn: Callable[..., Any], args: tuple,
+                 caller: Principal) -> None:
+        """Run ``init``/``pre_upgrade``/``post_upgrade`` synchronously as ``caller``; exceptions
+        propagate (the caller reverts the whole operation)."""
+        cs.current = CallContext(0, cs.id, caller, fn.__name__, responded=True)
+        try:
+            result = fn(*args)
+            if inspect.iscoroutine(result):
+                result.close()
+                raise TypeError(f"{fn.__name__} must not be async: hooks cannot make calls")
+        finally:
+            cs.current = None
+
+    # -- hazards ------------------------------------------------------------------------------
+    def hazard(self, kind: str, cid: Principal, explanation: str, **details: Any) -> None:
+        self.trace.hazard(self, kind, cid, explanation, details)
+
+    # -- teardown -----------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close every frame still held, against a detached heap, so that nothing runs later."""
+        for cs in self.canisters.values():
+            frames = [*cs.frames.values(), *cs.graveyard]
+            cs.frames.clear()
+            cs.graveyard.clear()
+            for frame in frames:
+                close_detached(cs, frame)
+
+
+def close_detached(cs: CanisterState, frame: Coroutine[Any, Any, Any]) -> None:
+    """Close an abandoned frame so that whatever its ``finally`` blocks do changes nothing."""
+    instance = cs.instance
+    image = cs.stable.fork()
+    try:
+        frame.close()
+    except BaseException:  # noqa: BLE001 - a frame may misbehave while closing; it is discarded
+        pass
+    finally:
+        if instance is not None:
+            cs.heap.rollback(instance)
+        cs.stable.restore(image)

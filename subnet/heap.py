@@ -1,0 +1,171 @@
+"""A canister's heap: its instance attributes, as committed state that a trap can roll back.
+
+The heap of a Python canister is the instance's ``__dict__``. Its values must be plain data that
+CBOR encodes (None, bool, int, float, str, bytes, list, tuple, dict, set, frozenset and
+``Principal``), because a heap has to survive three things that real Wasm memory survives: a
+trap (roll back to the last commit), a snapshot (an image held outside the canister) and a
+download (bytes on disk).
+
+Why not encode the whole heap after every execution? Because most attributes are immutable
+scalars (ints, strings) and for those the object itself *is* the committed value: keeping a
+reference costs nothing and restores exactly. Only containers need an encoded image, since the
+code may mutate them in place. So a commit costs O(size of the mutable attributes) and a trap
+costs a decode of those, and the common counter-style canister pays almost nothing.
+
+Images are CBOR with two private tags, 55801 for tuples (so a tuple comes back a tuple) and
+55802 for principals. Sets are encoded in a sorted, canonical order so that the bytes of an
+image never depend on Python's per-process string hashing; dicts keep insertion order, which a
+deterministic program makes deterministic, so a rollback never reorders a dict.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cbor2
+
+from .ids import Principal
+
+TUPLE_TAG = 55801
+PRINCIPAL_TAG = 55802
+
+_IMMUTABLE_SCALARS: frozenset[type] = frozenset(
+    {int, str, bytes, bool, float, type(None), Principal}
+)
+
+
+def _head(major: int, n: int) -> bytes:
+    """A CBOR item head (major type and length/argument)."""
+    if n < 24:
+        return bytes([major << 5 | n])
+    for extra, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if n < 1 << (8 * size):
+            return bytes([major << 5 | extra]) + n.to_bytes(size, "big")
+    raise ValueError("length too large for CBOR")
+
+
+class HeapError(Exception):
+    """A heap value that cannot be stored (not plain data); the message names the attribute."""
+
+
+def _encode_tuple(encoder: cbor2.CBOREncoder, value: tuple) -> None:
+    encoder.encode(cbor2.CBORTag(TUPLE_TAG, list(value)))
+
+
+def _encode_principal(encoder: cbor2.CBOREncoder, value: Principal) -> None:
+    encoder.encode(cbor2.CBORTag(PRINCIPAL_TAG, bytes(value)))
+
+
+def _encode_set(encoder: cbor2.CBOREncoder, value: set | frozenset) -> None:
+    items = sorted(encode(item) for item in value)
+    encoder.write(_head(6, 258) + _head(4, len(items)) + b"".join(items))
+
+
+_ENCODERS = {
+    tuple: _encode_tuple,
+    Principal: _encode_principal,
+    set: _encode_set,
+    frozenset: _encode_set,
+}
+
+
+def _refuse(encoder: cbor2.CBOREncoder, value: Any) -> None:
+    raise HeapError(f"a value of type {type(value).__name__} is not plain data")
+
+
+_DECODERS = {
+    TUPLE_TAG: lambda value, immutable: tuple(value),
+    PRINCIPAL_TAG: lambda value, immutable: Principal(value),
+}
+
+
+def encode(value: Any) -> bytes:
+    """Encode plain data as CBOR (raises ``HeapError`` for anything else)."""
+    try:
+        return cbor2.dumps(value, encoders=_ENCODERS, default=_refuse)
+    except HeapError:
+        raise
+    except (cbor2.CBOREncodeError, TypeError, ValueError, RecursionError) as exc:
+        raise HeapError(str(exc) or type(exc).__name__) from None
+
+
+def decode(data: bytes) -> Any:
+    """Decode what :func:`encode` produced."""
+    return cbor2.loads(data, semantic_decoders=_DECODERS)
+
+
+def copy_value(value: Any) -> Any:
+    """A deep copy through the wire format: what crosses a canister boundary is never shared."""
+    if type(value) in _IMMUTABLE_SCALARS:
+        return value
+    return decode(encode(value))
+
+
+class Heap:
+    """The committed heap of one canister instance: what a trap rolls back to.
+
+    ``commit(instance)`` records the instance's current attributes as committed (raising
+    ``HeapError`` naming the first attribute that is not plain data, in which case nothing is
+    committed); ``rollback(instance)`` makes the instance's attributes equal to the committed ones
+    again; ``image()`` is the canonical byte image used by snapshots.
+    """
+
+    __slots__ = ("_committed",)
+
+    def __init__(self) -> None:
+        # name -> (value, image); image is None for immutable scalars (the value is the image).
+        self._committed: dict[str, tuple[Any, bytes | None]] = {}
+
+    def commit(self, instance: object) -> None:
+        committed: dict[str, tuple[Any, bytes | None]] = {}
+        for name, value in instance.__dict__.items():
+            if type(value) in _IMMUTABLE_SCALARS:
+                committed[name] = (value, None)
+                continue
+            try:
+                committed[name] = (value, encode(value))
+            except HeapError as exc:
+                raise HeapError(
+                    f"attribute {name!r} of {type(instance).__name__} cannot be stored in the "
+                    f"canister heap: {exc} (heap values must be None, bool, int, float, str, "
+                    f"bytes, list, tuple, dict, set or Principal)"
+                ) from None
+        self._committed = committed
+
+    def rollback(self, instance: object) -> None:
+        state = instance.__dict__
+        state.clear()
+        for name, (value, image) in self._committed.items():
+            state[name] = value if image is None else decode(image)
+
+    def image(self) -> bytes:
+        """The committed heap as one CBOR map (attribute order as committed).
+
+        Built from the committed images themselves, so it is exact even if someone mutated a
+        live container outside a message execution.
+        """
+        parts = [_head(5, len(self._committed))]
+        for name, (value, image) in self._committed.items():
+            parts.append(encode(name))
+            parts.append(encode(value) if image is None else image)
+        return b"".join(parts)
+
+    def values(self) -> dict[str, Any]:
+        """A fresh copy of the committed heap, for inspection."""
+        return {
+            name: value if image is None else decode(image)
+            for name, (value, image) in self._committed.items()
+        }
+
+    @staticmethod
+    def restore_image(instance: object, image: bytes) -> None:
+        """Replace the instance's attributes with those of ``image`` (from :meth:`image`)."""
+        values = decode(image)
+        if not isinstance(values, dict):
+            raise HeapError("a heap image must be a CBOR map of attribute names to values")
+        state = instance.__dict__
+        state.clear()
+        for name, value in values.items():
+            if not isinstance(name, str) or not name.isidentifier():
+                raise HeapError(f"heap image has an invalid attribute name {name!r}")
+            state[name] = value

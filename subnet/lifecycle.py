@@ -1,0 +1,164 @@
+"""Installing, upgrading and uninstalling canister code: the all-or-nothing parts.
+
+Each operation either completes or leaves the canister exactly as it was: code, heap, stable
+memory, certified data, continuation table. That is why every function here first records what
+it may change and restores it on any failure (a trap in ``init``, ``pre_upgrade`` or
+``post_upgrade``, a heap that is not plain data).
+
+The instance object of a canister is created once and kept for the canister's whole life;
+installing or upgrading code replaces its class and its attributes. Suspended frames hold
+``self``, and on the IC a callback reaches whatever the canister's memory holds when the
+response arrives; keeping one object makes a late response (after an upgrade, or after a
+snapshot load brings a frame's continuation back) see the canister's *current* heap, as it must.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actors.canister import Canister
+from .engine import CanisterState, Engine, _trap_reject
+from .errors import Reject
+from .heap import Heap, HeapError, copy_value
+from .ids import Principal
+
+_MUTABLE_DEFAULTS = (list, dict, set, bytearray)
+
+
+def build_heap(cs: CanisterState, cls: type[Canister]) -> Canister:
+    """Give the canister a fresh heap of class ``cls``: mutable class-level defaults copied
+    into the instance (so canisters never share them), then a no-argument ``__init__``."""
+    instance = cs.instance
+    if instance is None:
+        instance = object.__new__(cls)
+        instance._system = cs
+        cs.instance = instance
+    else:
+        instance.__dict__.clear()
+        instance.__class__ = cls
+    state = instance.__dict__
+    for klass in reversed(cls.__mro__):
+        if klass is Canister or klass is object:
+            continue
+        for name, value in vars(klass).items():
+            if not name.startswith("__") and isinstance(value, _MUTABLE_DEFAULTS):
+                state[name] = copy_value(value)
+    if cls.__init__ is not object.__init__:
+        cls.__init__(instance)
+    return instance
+
+
+class _Saved:
+    """Everything a code change may touch, to put back if it fails."""
+
+    def __init__(self, cs: CanisterState) -> None:
+        self.code = cs.code
+        self.cls = type(cs.instance) if cs.instance is not None else None
+        self.heap = cs.heap
+        self.stable = cs.stable.fork()
+        self.certified_data = cs.certified_data
+        self.continuations = dict(cs.continuations)
+        self.global_timer = cs.global_timer
+
+    def restore(self, cs: CanisterState) -> None:
+        cs.code = self.code
+        cs.heap = self.heap
+        if cs.instance is not None:
+            if self.cls is not None:
+                cs.instance.__class__ = self.cls
+            self.heap.rollback(cs.instance)
+        cs.stable.restore(self.stable)
+        cs.certified_data = self.certified_data
+        cs.continuations = self.continuations
+        cs.global_timer = self.global_timer
+
+
+def _hook_failure(cs: CanisterState, exc: BaseException) -> Reject:
+    if isinstance(exc, Reject):
+        return exc
+    return _trap_reject(cs.id, exc)
+
+
+def _abandon_frames(cs: CanisterState) -> None:
+    """The heap is replaced: its continuations are gone (frames stay held, never to run)."""
+    cs.continuations = {}
+
+
+def install(engine: Engine, cs: CanisterState, cls: type[Canister], args: tuple[Any, ...],
+            caller: Principal) -> None:
+    """Mode ``install`` / ``reinstall``: a fresh heap, empty stable memory, ``init(*args)``."""
+    from .memory import StableMemory
+
+    saved = _Saved(cs)
+    try:
+        args = copy_value(tuple(args))
+        cs.code = cls
+        cs.heap = Heap()
+        cs.stable.restore(StableMemory().fork())
+        cs.certified_data = b""
+        cs.global_timer = 0
+        _abandon_frames(cs)
+        instance = build_heap(cs, cls)
+        init = getattr(cls, "init", None)
+        if init is not None:
+            engine.run_hook(cs, init.__get__(instance), args, caller)
+        elif args:
+            raise TypeError(f"{cls.__name__} has no init method but was given arguments")
+        cs.heap.commit(instance)
+    except Exception as exc:  # noqa: BLE001 - any failure reverts the install
+        saved.restore(cs)
+        raise _hook_failure(cs, exc) from None
+
+
+def upgrade(engine: Engine, cs: CanisterState, cls: type[Canister], args: tuple[Any, ...],
+            caller: Principal, *, skip_pre_upgrade: bool = False) -> None:
+    """Mode ``upgrade``: ``pre_upgrade`` on the old heap, a fresh heap of ``cls``,
+    ``post_upgrade(*args)``; stable memory survives, the heap does not."""
+    saved = _Saved(cs)
+    try:
+        args = copy_value(tuple(args))
+        instance = cs.instance
+        if instance is not None and cs.code is not None and not skip_pre_upgrade:
+            pre = getattr(cs.code, "pre_upgrade", None)
+            if pre is not None:
+                engine.run_hook(cs, pre.__get__(instance), (), caller)
+        cs.code = cls
+        cs.heap = Heap()
+        _abandon_frames(cs)
+        instance = build_heap(cs, cls)
+        post = getattr(cls, "post_upgrade", None)
+        if post is not None:
+            engine.run_hook(cs, post.__get__(instance), args, caller)
+        elif args:
+            raise TypeError(f"{cls.__name__} has no post_upgrade method but was given arguments")
+        cs.heap.commit(instance)
+    except Exception as exc:  # noqa: BLE001 - any failure reverts the whole upgrade
+        saved.restore(cs)
+        raise _hook_failure(cs, exc) from None
+
+
+def uninstall(engine: Engine, cs: CanisterState) -> None:
+    """Remove code, heap, stable memory and certified data; reject every open call context
+    with CANISTER_REJECT and drop the callbacks (later responses go nowhere)."""
+    from .errors import canister_uninstalled
+    from .memory import StableMemory
+
+    reject = canister_uninstalled()
+    for ctx in list(cs.call_contexts.values()):
+        if not ctx.responded:
+            engine._respond(ctx, None, reject)
+    cs.call_contexts.clear()
+    for cb_id in list(cs.callbacks):
+        engine._callbacks.pop(cb_id, None)
+    cs.callbacks.clear()
+    cs.code = None
+    cs.heap = Heap()
+    if cs.instance is not None:
+        cs.instance.__dict__.clear()
+    cs.stable.restore(StableMemory().fork())
+    cs.certified_data = b""
+    cs.global_timer = 0
+    _abandon_frames(cs)
+
+
+__all__ = ["HeapError", "build_heap", "install", "uninstall", "upgrade"]

@@ -1,0 +1,93 @@
+"""The plain data the engine moves around: requests, responses, call contexts, callbacks.
+
+These mirror the IC's own vocabulary (the interface spec's *abstract behaviour*): a *request*
+travels from a sender to a receiver and opens a *call context* on the receiver when it executes;
+each call the receiver makes registers a *callback* in its system state; every request gets
+exactly one *response* (a reply or a reject), from the callee or from the system. Nothing here has
+behaviour beyond bookkeeping: the engine owns the rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import Reject
+from .ids import Principal
+
+
+@dataclass(slots=True)
+class Request:
+    """A call waiting in an input queue: ingress (``callback_id is None``) or inter-canister."""
+
+    sender: Principal
+    receiver: Principal
+    method: str
+    args: tuple[Any, ...]
+    callback_id: int | None = None  # the sender's callback, for inter-canister calls
+    ingress: Ingress | None = None  # the user's pending call, for ingress messages
+
+
+@dataclass(slots=True)
+class Response:
+    """The one answer to a request: ``reply`` is the value, or ``reject`` is set."""
+
+    callback_id: int
+    reply: Any = None
+    reject: Reject | None = None
+
+
+@dataclass(slots=True)
+class Ingress:
+    """An ingress message as the user sees it: submitted, then answered exactly once."""
+
+    message_id: int
+    sender: Principal
+    receiver: Principal
+    method: str
+    args: tuple[Any, ...]
+    done: bool = False
+    reply: Any = None
+    reject: Reject | None = None
+
+
+@dataclass(slots=True)
+class CallContext:
+    """An open call on a canister: who called, whether it has answered, what it still awaits."""
+
+    id: int
+    canister: Principal
+    caller: Principal
+    method: str
+    origin_callback: int | None = None  # caller's callback id (inter-canister origin)
+    ingress: Ingress | None = None  # ingress origin
+    system: Any = None  # a system origin (e.g. a management task) that wants the answer
+    responded: bool = False
+    outstanding: int = 0  # callbacks of this context not yet answered
+    manual_reply: bool = False  # the method's return value is not its reply
+
+    @property
+    def origin(self) -> str:
+        if self.ingress is not None:
+            return "ingress"
+        if self.origin_callback is not None:
+            return "canister"
+        return "system"
+
+
+@dataclass(slots=True)
+class Callback:
+    """A call made by a canister, waiting for its response.
+
+    ``continuation_id`` names the suspended frame in the canister's heap that the response will
+    resume; ``slot`` is the index of that frame in the heap's continuation table (the IC keeps a
+    table index in the callback's env, and a table slot can be reused by a later frame).
+    """
+
+    id: int
+    canister: Principal
+    call_context_id: int
+    target: Principal
+    method: str
+    continuation_id: int
+    slot: int

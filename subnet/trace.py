@@ -1,0 +1,159 @@
+"""The trace: an observer of the engine, and the file that replays a run.
+
+The engine emits an :class:`Event` at a few well-defined points (a message submitted, a
+message executed and how it ended, a call sent, a trap, a system reject, a call context closed,
+a status change, a management operation, time advanced, a hazard). Emitting is appending a
+small named tuple to a list, cheap enough to be always on.
+
+A trace *file* is CBOR: the run's metadata (seed, strategy, scenario), the decision list (the
+index chosen at every step where more than one source was ready) and the events. The decision
+list alone replays the run (``strategies.replay``); the events let a replay check that it went
+the same way, and let ``subnet trace show`` print it. Encoding is deterministic, so the same
+seed and scenario give byte-identical files on asyncio and on trio.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from . import heap
+from .ids import Principal
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+FORMAT = "subnet-trace"
+VERSION = 1
+
+
+class Event(NamedTuple):
+    """One thing the engine did. ``data`` is a tuple of plain values whose meaning depends on
+    ``kind``."""
+
+    step: int
+    time: int
+    kind: str
+    canister: Principal | None
+    method: str
+    data: tuple[Any, ...]
+
+    def __str__(self) -> str:
+        where = str(self.canister) if self.canister is not None else "-"
+        detail = " ".join(str(d) for d in self.data)
+        return f"{self.step:>6} {self.kind:<14} {where} {self.method} {detail}".rstrip()
+
+
+@dataclass(frozen=True, slots=True)
+class Hazard:
+    """Something that is legal on the IC and probably not what the developer wanted."""
+
+    step: int
+    time: int
+    kind: str
+    canister: Principal
+    explanation: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"[{self.kind}] {self.canister}: {self.explanation}"
+
+
+class Trace:
+    """The events of one run, in order, plus the hazards among them."""
+
+    __slots__ = ("events", "hazards")
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.hazards: list[Hazard] = []
+
+    def emit(self, engine: Engine, kind: str, canister: Principal | None, method: str,
+             data: tuple[Any, ...]) -> None:
+        self.events.append(Event(engine.steps, engine.time, kind, canister, method, data))
+
+    def hazard(self, engine: Engine, kind: str, canister: Principal, explanation: str,
+               details: dict[str, Any]) -> None:
+        hz = Hazard(engine.steps, engine.time, kind, canister, explanation, dict(details))
+        self.hazards.append(hz)
+        self.events.append(
+            Event(engine.steps, engine.time, "hazard", canister, kind,
+                  (explanation, tuple(sorted(details.items()))))
+        )
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.events)
+
+    def __getitem__(self, index: int) -> Event:
+        return self.events[index]
+
+    def kinds(self) -> list[str]:
+        return [e.kind for e in self.events]
+
+
+@dataclass(frozen=True)
+class TraceFile:
+    """A loaded trace file: enough to replay and to compare."""
+
+    meta: dict[str, Any]
+    decisions: list[int]
+    events: list[Event]
+
+
+def encode_trace(meta: dict[str, Any], decisions: list[int], events: list[Event]) -> bytes:
+    return heap.encode(
+        {
+            "format": FORMAT,
+            "version": VERSION,
+            "meta": meta,
+            "decisions": list(decisions),
+            "events": [tuple(e) for e in events],
+        }
+    )
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a crash leaves either the old file or the new one."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class TraceError(ValueError):
+    """A trace file that cannot be read."""
+
+
+def decode_trace(data: bytes) -> TraceFile:
+    try:
+        doc = heap.decode(data)
+    except Exception as exc:  # noqa: BLE001 - any decoding failure means a damaged file
+        raise TraceError(f"not a trace file (CBOR decoding failed: {exc})") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise TraceError("not a subnet trace file")
+    if doc.get("version") != VERSION:
+        raise TraceError(f"unsupported trace version {doc.get('version')!r} (this is {VERSION})")
+    try:
+        events = [Event(*e) for e in doc["events"]]
+        return TraceFile(dict(doc["meta"]), [int(d) for d in doc["decisions"]], events)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise TraceError(f"damaged trace file: {exc}") from None
+
+
+def load_trace(path: str | os.PathLike[str]) -> TraceFile:
+    """Read a trace file written by ``Subnet.save_trace``."""
+    return decode_trace(Path(path).read_bytes())
