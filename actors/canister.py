@@ -50,11 +50,19 @@ class MethodInfo:
     """What the system knows about one exported method."""
 
     __slots__ = (
-        "_signature", "fn", "is_async", "kind", "manual_reply", "max_args", "min_args", "name"
+        "_signature",
+        "fn",
+        "is_async",
+        "kind",
+        "manual_reply",
+        "max_args",
+        "min_args",
+        "name",
     )
 
-    def __init__(self, fn: Callable[..., Any], kind: str, name: str | None = None,
-                 manual_reply: bool = False) -> None:
+    def __init__(
+        self, fn: Callable[..., Any], kind: str, name: str | None = None, manual_reply: bool = False
+    ) -> None:
         self.fn = fn
         self.kind = kind  # "update" or "query"
         self.name = name or fn.__name__
@@ -64,7 +72,8 @@ class MethodInfo:
         positional = [
             p
             for p in params
-            if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+            if p.kind
+            in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
         ]
         self.min_args = sum(1 for p in positional if p.default is inspect.Parameter.empty)
         varargs = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params)
@@ -99,8 +108,9 @@ class MethodInfo:
         return f"<{self.kind} method {self.name}>"
 
 
-def update(fn: Callable[..., Any] | None = None, *, name: str | None = None,
-           manual_reply: bool = False) -> Any:
+def update(
+    fn: Callable[..., Any] | None = None, *, name: str | None = None, manual_reply: bool = False
+) -> Any:
     """Export a method as an update (``canister_update``): it may change state and make calls.
 
     Its return value is the reply, unless it already answered with ``self.reply(...)`` or
@@ -163,7 +173,7 @@ class Canister:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "__slots__" in cls.__dict__ and cls.__dict__["__slots__"]:
+        if cls.__dict__.get("__slots__"):
             raise TypeError(
                 f"canister class {cls.__name__} must not define __slots__: its instance "
                 f"attributes are its heap"

@@ -6,6 +6,7 @@ The public names are listed here and nowhere else.
 from .api import CanisterHandle, CanisterView, PendingCall, Subnet, SubnetError
 from .engine import StepInfo
 from .errors import ErrorCode, Reject, RejectCode
+from .guards import SnapshotGuard, SnapshotHazardWarning
 from .ids import ANONYMOUS, MANAGEMENT, Principal, SnapshotId
 from .strategies import random, replay, round_robin
 from .trace import Event, Hazard, TraceFile, load_trace
@@ -22,6 +23,8 @@ __all__ = [
     "Principal",
     "Reject",
     "RejectCode",
+    "SnapshotGuard",
+    "SnapshotHazardWarning",
     "SnapshotId",
     "StepInfo",
     "Subnet",

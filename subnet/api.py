@@ -17,10 +17,14 @@ from typing import Any
 import anyio.lowlevel
 
 from actors.canister import Canister
+
 from .engine import DEFAULT_START_TIME_NS, DEFAULT_STEP_NS, CanisterState, Engine, StepInfo
 from .errors import Reject
+from .guards import SnapshotGuard
 from .ids import MANAGEMENT, CanisterIdAllocator, Principal, identity_principal
+from .management import Management, ManagementClient
 from .messages import Ingress
+from .records import Snapshot
 from .strategies import Strategy, make_strategy
 from .trace import Event, Hazard, encode_trace, write_atomic
 
@@ -149,8 +153,21 @@ class CanisterView:
         return self._cs.heap.values()
 
     @property
-    def snapshots(self) -> list[Any]:
-        return list(self._cs.snapshots.values())
+    def snapshots(self) -> list[Snapshot]:
+        """The canister's snapshots (as ``list_canister_snapshots`` describes them)."""
+        return [
+            Snapshot(s.id, s.taken_at_timestamp, s.total_size)
+            for s in self._cs.snapshots.values()
+            if s.uploading is None
+        ]
+
+    @property
+    def call_context_summaries(self) -> list[str]:
+        """One line per open call context: method, caller, callbacks it waits for."""
+        return [
+            f"{ctx.method} from {ctx.caller}, waiting on {ctx.outstanding} call(s)"
+            for ctx in self._cs.call_contexts.values()
+        ]
 
     @property
     def queued_messages(self) -> int:
@@ -179,7 +196,7 @@ class Subnet:
         seed: int = 0,
         *,
         strategy: str | Strategy | None = None,
-        snapshot_guard: Any = None,
+        snapshot_guard: SnapshotGuard | None = None,
         max_snapshots_per_canister: int = 10,
         orphan_policy: str = "trap",
         start_time_ns: int = DEFAULT_START_TIME_NS,
@@ -194,12 +211,14 @@ class Subnet:
             step_ns=step_ns,
             orphan_policy=orphan_policy,
         )
-        self.snapshot_guard = snapshot_guard
+        self.snapshot_guard = snapshot_guard or SnapshotGuard()
         self.max_snapshots_per_canister = max_snapshots_per_canister
         self._ids = CanisterIdAllocator()
         self._names: dict[str, Principal] = {}
         self.default_identity: Principal = identity_principal("default")
         self._closed = False
+        self._management = Management(self)
+        self._client = ManagementClient(self)
 
     # -- context manager ----------------------------------------------------------------------
     async def __aenter__(self) -> Subnet:
@@ -236,6 +255,19 @@ class Subnet:
         name = next((n for n, c in self._names.items() if c == cid), None)
         return CanisterHandle(self, cid, name)
 
+    def set_snapshot_guard(
+        self, canister: Principal | CanisterHandle | str, guard: SnapshotGuard | None
+    ) -> None:
+        """Override the subnet's snapshot guard for one canister (``None`` removes it)."""
+        if isinstance(canister, CanisterHandle):
+            canister = canister.id
+        cid = self.canister_id(canister)
+        overrides = self._management.snapshots.overrides
+        if guard is None:
+            overrides.pop(cid, None)
+        else:
+            overrides[cid] = guard
+
     # -- time ---------------------------------------------------------------------------------
     @property
     def time(self) -> int:
@@ -262,25 +294,26 @@ class Subnet:
             raise SubnetError(f"deploy needs a Canister subclass, got {cls!r}")
         if name is not None and name in self._names:
             raise SubnetError(f"a canister named {name!r} already exists")
-        await anyio.lowlevel.checkpoint()
-        cid = self._ids.next()
-        cs = self.engine.add_canister(cid, [self.default_identity])
-        from .lifecycle import install
-
-        try:
-            install(self.engine, cs, cls, tuple(init_args), self.default_identity)
-        except Reject:
-            del self.engine.canisters[cid]
-            raise
+        ic = self.management
+        created = await ic.create_canister()
+        cid = created.canister_id
+        await ic.install_code(
+            mode="install", canister_id=cid, wasm_module=cls, arg=tuple(init_args)
+        )
         if controllers is not None:
-            cs.controllers = list(dict.fromkeys(controllers))
+            await ic.update_settings(canister_id=cid, settings={"controllers": list(controllers)})
         if name is not None:
             self._names[name] = cid
         return CanisterHandle(self, cid, name)
 
     # -- messages -----------------------------------------------------------------------------
-    def submit(self, target: Principal | CanisterHandle | str, method: str, *args: Any,
-               sender: Principal | None = None) -> PendingCall:
+    def submit(
+        self,
+        target: Principal | CanisterHandle | str,
+        method: str,
+        *args: Any,
+        sender: Principal | None = None,
+    ) -> PendingCall:
         """Enqueue an ingress call without running it; returns an awaitable pending call."""
         if isinstance(target, CanisterHandle):
             target = target.id
@@ -364,14 +397,13 @@ class Subnet:
         write_atomic(path, self.trace_bytes())
 
     @property
-    def management(self) -> Any:
+    def management(self) -> ManagementClient:
         """The management canister (``aaaaa-aa``), one async method per IC method."""
-        from .management import ManagementClient
-
-        return ManagementClient(self)
+        return self._client
 
     def __repr__(self) -> str:
-        return f"<Subnet seed={self.seed} canisters={len(self.engine.canisters)} step={self.engine.steps}>"
+        n = len(self.engine.canisters)
+        return f"<Subnet seed={self.seed} canisters={n} step={self.engine.steps}>"
 
 
 __all__ = ["MANAGEMENT", "CanisterHandle", "CanisterView", "PendingCall", "Subnet", "SubnetError"]

@@ -1708,9 +1708,8 @@ class _Converter:
                     raise self.mismatch(node, t)
                 v = int(node.value)
                 lo, hi = _INT_RANGES[n]
-                if (lo is not None and (v < lo or node.value.startswith("-"))) or (
-                    hi is not None and v > hi
-                ):
+                negative_nat = lo == 0 and node.value.startswith("-")  # "-0" is no nat either
+                if (lo is not None and v < lo) or (hi is not None and v > hi) or negative_nat:
                     raise self.fail(node, f"{node.value} is out of range for {n}")
                 return v
             if n in _FLOATS:
@@ -1733,7 +1732,7 @@ class _Converter:
             raise self.mismatch(node, t)
         if isinstance(t, VecType):
             if t.inner == NAT8 and k == "blob":
-                return bytes(node.value) if t.py is bytes else list(node.value)
+                return bytes(node.value) if t.py is bytes else t.py(node.value)
             if k != "vec":
                 raise self.mismatch(node, t)
             items = [self.convert(e, t.inner) for e in node.value]
@@ -1809,7 +1808,7 @@ def _fill_omitted(values: list[Any], types: tuple[CandidType, ...]) -> None:
             values.append(None)
         else:
             raise CandidError(
-                f"Candid argument error at 1:1: omitted values cannot be of type {_tname(t)}"
+                f"Candid argument error: omitted values cannot be of type {_tname(t)}"
             )
 
 

@@ -37,12 +37,13 @@ from typing import Any
 from sortedcontainers import SortedList
 
 from actors.canister import Call, Canister, MethodInfo
+
 from . import errors
 from .errors import ErrorCode, Reject, RejectCode
-from .heap import Heap, HeapError, copy_value
+from .heap import Heap, HeapError, copy_payload, copy_value
 from .ids import MANAGEMENT, Principal
 from .memory import StableMemory, StableMemoryError
-from .messages import CallContext, Callback, Ingress, Request, Response
+from .messages import Callback, CallContext, Ingress, Request, Response
 from .strategies import Strategy, round_robin
 from .trace import Trace
 
@@ -75,7 +76,11 @@ def _decode_error(cid: Principal, method: str, detail: str) -> Reject:
 
 
 _EXECUTION_ERRORS = frozenset(
-    {ErrorCode.CanisterMethodNotFound, ErrorCode.CanisterCalledTrap, ErrorCode.CanisterWasmModuleNotFound}
+    {
+        ErrorCode.CanisterMethodNotFound,
+        ErrorCode.CanisterCalledTrap,
+        ErrorCode.CanisterWasmModuleNotFound,
+    }
 )
 
 
@@ -84,7 +89,9 @@ class Source:
 
     __slots__ = ("canister", "id", "items", "kind", "sender")
 
-    def __init__(self, sid: int, kind: str, canister: CanisterState, sender: Principal | None) -> None:
+    def __init__(
+        self, sid: int, kind: str, canister: CanisterState, sender: Principal | None
+    ) -> None:
         self.id = sid
         self.kind = kind  # "ingress" | "request" | "response"
         self.canister = canister
@@ -172,7 +179,8 @@ class CanisterState:
         if not isinstance(message, str):
             raise TypeError("a reject message must be a str")
         self.engine.buffer_response(
-            self, None,
+            self,
+            None,
             Reject(RejectCode.CANISTER_REJECT, message, ErrorCode.CanisterRejectedMessage),
         )
 
@@ -254,9 +262,25 @@ class Engine:
     # -- canisters ----------------------------------------------------------------------------
     def add_canister(self, cid: Principal, controllers: list[Principal]) -> CanisterState:
         """Create an empty, running canister (no code)."""
-        cs = CanisterState(id=cid, engine=self, controllers=list(controllers))
+        cs = CanisterState(id=cid, engine=self, controllers=sorted(set(controllers)))
         self.canisters[cid] = cs
         return cs
+
+    def remove_canister(self, cs: CanisterState) -> None:
+        """Delete a (stopped) canister: queued requests are rejected, its id is never reused."""
+        del self.canisters[cs.id]
+        sources = [cs.ingress, *cs.queues.values()]
+        for src in sources:
+            if src is None:
+                continue
+            while src.items:
+                self.answer_request(src.items.popleft(), None, errors.call_target_not_found(cs.id))
+            self._ready.discard(src.id)
+            self._sources.pop(src.id, None)
+        cs.queues.clear()
+        cs.ingress = None
+        cs.snapshots.clear()
+        self.trace.emit(self, "deleted", cs.id, "", ())
 
     def get(self, cid: Principal) -> CanisterState | None:
         return self.canisters.get(cid)
@@ -267,7 +291,7 @@ class Engine:
         ing = Ingress(self._new_id(), sender, receiver, method, args)
         self.trace.emit(self, "submit", receiver, method, (ing.message_id, sender))
         try:
-            args = copy_value(args)
+            args = copy_payload(args) if receiver == MANAGEMENT else copy_value(args)
         except HeapError as exc:
             self._finish_ingress(
                 ing,
@@ -315,7 +339,9 @@ class Engine:
         """Queue the response to a callback on its canister (each response is its own source)."""
         cb = self._callbacks.get(callback_id) if callback_id is not None else None
         if cb is None:
-            return  # the callback was dropped (uninstall, delete): the response goes nowhere
+            # the callback was dropped (uninstall_code): the response goes nowhere
+            self.trace.emit(self, "dropped", None, "", (callback_id,))
+            return
         cs = self.canisters[cb.canister]
         src = self._new_source("response", cs, None)
         self._push(src, Response(callback_id, reply, reject))
@@ -342,9 +368,15 @@ class Engine:
         ing.reply = reply
         ing.reject = reject
         self.trace.emit(
-            self, "ingress_done", ing.receiver, ing.method,
-            (ing.message_id, "reject" if reject else "reply",
-             (int(reject.reject_code), reject.reject_message) if reject else None),
+            self,
+            "ingress_done",
+            ing.receiver,
+            ing.method,
+            (
+                ing.message_id,
+                "reject" if reject else "reply",
+                (int(reject.reject_code), reject.reject_message) if reject else None,
+            ),
         )
 
     def answer_request(self, req: Request, reply: Any, reject: Reject | None) -> None:
@@ -375,7 +407,9 @@ class Engine:
             return
         if not ctx.responded:
             if error is None:
-                error = errors.did_not_reply(cs.id) if ctx.ingress is not None else errors.no_response()
+                error = (
+                    errors.did_not_reply(cs.id) if ctx.ingress is not None else errors.no_response()
+                )
             self._respond(ctx, None, error)
         if cs.call_contexts.pop(ctx.id, None) is not None:
             self.trace.emit(self, "context_closed", cs.id, ctx.method, (ctx.id,))
@@ -444,9 +478,7 @@ class Engine:
         handler = self.subnet_handler
         if handler is None:
             outcome = "reject"
-            self.answer_request(
-                req, None, errors.management_method_not_found(req.method)
-            )
+            self.answer_request(req, None, errors.management_method_not_found(req.method))
         else:
             outcome = handler(req)
         self.trace.emit(self, "subnet", None, req.method, (outcome,))
@@ -456,22 +488,33 @@ class Engine:
     def _execute_request(self, cs: CanisterState, req: Request, kind: str) -> StepInfo:
         method = req.method
         if cs.status != "running":
-            error = errors.canister_stopped(cs.id) if cs.status == "stopped" else errors.canister_stopping(cs.id)
+            error = (
+                errors.canister_stopped(cs.id)
+                if cs.status == "stopped"
+                else errors.canister_stopping(cs.id)
+            )
             return self._system_reject(cs, req, kind, error)
         code = cs.code
         if code is None:
             return self._system_reject(cs, req, kind, errors.wasm_module_not_found(cs.id))
         info = code.__canister_methods__.get(method)
         if info is None:
-            return self._system_reject(cs, req, kind, errors.canister_method_not_found(cs.id, method, "update"))
+            return self._system_reject(
+                cs, req, kind, errors.canister_method_not_found(cs.id, method, "update")
+            )
         error = info.arity_error(len(req.args))
         if error is None:
             error = self._type_error(info, req.args)
         if error is not None:
             return self._system_reject(cs, req, kind, _decode_error(cs.id, method, error))
         ctx = CallContext(
-            self._new_id(), cs.id, req.sender, method,
-            origin_callback=req.callback_id, ingress=req.ingress, manual_reply=info.manual_reply,
+            self._new_id(),
+            cs.id,
+            req.sender,
+            method,
+            origin_callback=req.callback_id,
+            ingress=req.ingress,
+            manual_reply=info.manual_reply,
         )
         cs.call_contexts[ctx.id] = ctx
         instance = cs.instance
@@ -515,17 +558,18 @@ class Engine:
         if cont == cb.continuation_id:
             del table[cb.slot]
             coro = cs.frames.pop(cont)
-        elif (
-            self.orphan_policy == "misdeliver" and cont is not None and cont in cs.frames
-        ):
+        elif self.orphan_policy == "misdeliver" and cont is not None and cont in cs.frames:
             del table[cb.slot]
             coro = cs.frames.pop(cont)
             self.hazard(
-                "misdelivered_response", cs.id,
+                "misdelivered_response",
+                cs.id,
                 f"the response to callback {cb.id} ({cb.target}.{cb.method}) resumed continuation "
                 f"{cont}, which now holds table slot {cb.slot}, instead of continuation "
                 f"{cb.continuation_id}",
-                callback=cb.id, continuation=cont, expected=cb.continuation_id,
+                callback=cb.id,
+                continuation=cont,
+                expected=cb.continuation_id,
             )
         if coro is None:
             return self._orphaned(cs, ctx, cb, resp)
@@ -536,7 +580,9 @@ class Engine:
         self.trace.emit(self, "exec", cs.id, method, ("response", ctx.id, outcome, cb.id))
         return self._info("response", cs.id, method, outcome)
 
-    def _orphaned(self, cs: CanisterState, ctx: CallContext, cb: Callback, resp: Response) -> StepInfo:
+    def _orphaned(
+        self, cs: CanisterState, ctx: CallContext, cb: Callback, resp: Response
+    ) -> StepInfo:
         """A response whose continuation is not in the heap: the callback traps."""
         frame = cs.frames.pop(cb.continuation_id, None)
         if frame is not None:
@@ -546,12 +592,24 @@ class Engine:
             f"{cb.continuation_id} (table slot {cb.slot}), which is not in the canister's heap"
         )
         self.hazard(
-            "orphaned_response", cs.id,
+            "orphaned_response",
+            cs.id,
             f"{reason}: the callback traps and its call context can no longer be resumed",
-            callback=cb.id, continuation=cb.continuation_id, call_context=ctx.id,
+            callback=cb.id,
+            continuation=cb.continuation_id,
+            call_context=ctx.id,
         )
         error = errors.canister_trapped(cs.id, reason)
         self.trace.emit(self, "trap", cs.id, ctx.method, (error.reject_message,))
+        if not ctx.responded and not ctx.outstanding:
+            self.hazard(
+                "starved_call_context",
+                cs.id,
+                f"call context {ctx.id} ({ctx.method}, called by {ctx.caller}) lost its "
+                f"continuation and can never reply: the system rejects the caller",
+                call_context=ctx.id,
+                method=ctx.method,
+            )
         self._close_if_done(cs, ctx, error)
         self.trace.emit(self, "exec", cs.id, ctx.method, ("response", ctx.id, "trap", cb.id))
         return self._info("response", cs.id, ctx.method, "trap")
@@ -597,10 +655,14 @@ class Engine:
         if yielded is None:
             return self._finish(cs, ctx, image, discard, ("reply", value))
         if discard:
-            return self._trap(cs, ctx, image, RuntimeError("a query method cannot make calls"), coro)
+            return self._trap(
+                cs, ctx, image, RuntimeError("a query method cannot make calls"), coro
+            )
         if not isinstance(yielded, Call):
             return self._trap(
-                cs, ctx, image,
+                cs,
+                ctx,
+                image,
                 TypeError(
                     f"canister code awaited {yielded!r}; only inter-canister calls "
                     f"(await self.call(...)) can be awaited"
@@ -612,8 +674,14 @@ class Engine:
     def _commit(self, cs: CanisterState) -> None:
         cs.heap.commit(cs.instance)
 
-    def _finish(self, cs: CanisterState, ctx: CallContext, image: Any, discard: bool,
-                result: tuple[str, Any]) -> str:
+    def _finish(
+        self,
+        cs: CanisterState,
+        ctx: CallContext,
+        image: Any,
+        discard: bool,
+        result: tuple[str, Any],
+    ) -> str:
         kind, value = result
         if kind == "reply":
             try:
@@ -622,8 +690,9 @@ class Engine:
                 return self._trap(cs, ctx, image, HeapError(f"the reply is not plain data: {exc}"))
             reject = None
         else:
-            reject = Reject(RejectCode.CANISTER_REJECT, value.reject_message,
-                            ErrorCode.CanisterRejectedMessage)
+            reject = Reject(
+                RejectCode.CANISTER_REJECT, value.reject_message, ErrorCode.CanisterRejectedMessage
+            )
             value = None
         if discard:
             cs.heap.rollback(cs.instance)
@@ -640,8 +709,14 @@ class Engine:
         self._close_if_done(cs, ctx, None)
         return kind
 
-    def _suspend(self, cs: CanisterState, ctx: CallContext, image: Any,
-                 coro: Coroutine[Any, Any, Any], call: Call) -> str:
+    def _suspend(
+        self,
+        cs: CanisterState,
+        ctx: CallContext,
+        image: Any,
+        coro: Coroutine[Any, Any, Any],
+        call: Call,
+    ) -> str:
         target = call.target
         if isinstance(target, str):
             try:
@@ -652,10 +727,14 @@ class Engine:
             target = getattr(target, "id", target)
             if not isinstance(target, Principal):
                 return self._trap(
-                    cs, ctx, image, TypeError(f"call target {call.target!r} is not a principal"), coro
+                    cs,
+                    ctx,
+                    image,
+                    TypeError(f"call target {call.target!r} is not a principal"),
+                    coro,
                 )
         try:
-            args = copy_value(call.args)
+            args = copy_payload(call.args) if target == MANAGEMENT else copy_value(call.args)
             self._commit(cs)
         except HeapError as exc:
             return self._trap(cs, ctx, image, exc, coro)
@@ -673,8 +752,14 @@ class Engine:
         self._enqueue_request(Request(cs.id, target, call.method, args, cb.id, None))
         return "await"
 
-    def _trap(self, cs: CanisterState, ctx: CallContext, image: Any, exc: BaseException,
-              coro: Coroutine[Any, Any, Any] | None = None) -> str:
+    def _trap(
+        self,
+        cs: CanisterState,
+        ctx: CallContext,
+        image: Any,
+        exc: BaseException,
+        coro: Coroutine[Any, Any, Any] | None = None,
+    ) -> str:
         self._buffered = None
         if cs.instance is not None:
             cs.heap.rollback(cs.instance)
@@ -719,8 +804,9 @@ class Engine:
                     raise RuntimeError("a query method cannot make calls")
             value = copy_value(result)
         except Reject as rej:
-            raise Reject(RejectCode.CANISTER_REJECT, rej.reject_message,
-                         ErrorCode.CanisterRejectedMessage) from None
+            raise Reject(
+                RejectCode.CANISTER_REJECT, rej.reject_message, ErrorCode.CanisterRejectedMessage
+            ) from None
         except Exception as exc:
             raise _trap_reject(receiver, exc) from None
         finally:
@@ -731,8 +817,9 @@ class Engine:
         return value
 
     # -- hooks run by the management canister (install, upgrade) ------------------------------
-    def run_hook(self, cs: CanisterState, fn: Callable[..., Any], args: tuple,
-                 caller: Principal) -> None:
+    def run_hook(
+        self, cs: CanisterState, fn: Callable[..., Any], args: tuple, caller: Principal
+    ) -> None:
         """Run ``init``/``pre_upgrade``/``post_upgrade`` synchronously as ``caller``; exceptions
         propagate (the caller reverts the whole operation)."""
         cs.current = CallContext(0, cs.id, caller, fn.__name__, responded=True)
@@ -765,7 +852,7 @@ def close_detached(cs: CanisterState, frame: Coroutine[Any, Any, Any]) -> None:
     image = cs.stable.fork()
     try:
         frame.close()
-    except BaseException:  # noqa: BLE001 - a frame may misbehave while closing; it is discarded
+    except BaseException:
         pass
     finally:
         if instance is not None:

@@ -101,6 +101,25 @@ def copy_value(value: Any) -> Any:
     return decode(encode(value))
 
 
+def copy_payload(value: Any) -> Any:
+    """Copy a management-canister argument: plain data, plus code (a class) and ids, which are
+    immutable and pass by reference."""
+    if isinstance(value, dict):
+        return {k: copy_payload(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_payload(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(copy_payload(v) for v in value)
+    if isinstance(value, type) or type(value).__name__ in _BY_REFERENCE:
+        return value
+    if hasattr(value, "__dataclass_fields__"):
+        return value  # a frozen settings record
+    return copy_value(value)
+
+
+_BY_REFERENCE = frozenset({"SnapshotId"})
+
+
 class Heap:
     """The committed heap of one canister instance: what a trap rolls back to.
 

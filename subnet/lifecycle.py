@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from actors.canister import Canister
+
 from .engine import CanisterState, Engine, _trap_reject
 from .errors import Reject
 from .heap import Heap, HeapError, copy_value
@@ -84,8 +85,9 @@ def _abandon_frames(cs: CanisterState) -> None:
     cs.continuations = {}
 
 
-def install(engine: Engine, cs: CanisterState, cls: type[Canister], args: tuple[Any, ...],
-            caller: Principal) -> None:
+def install(
+    engine: Engine, cs: CanisterState, cls: type[Canister], args: tuple[Any, ...], caller: Principal
+) -> None:
     """Mode ``install`` / ``reinstall``: a fresh heap, empty stable memory, ``init(*args)``."""
     from .memory import StableMemory
 
@@ -105,13 +107,20 @@ def install(engine: Engine, cs: CanisterState, cls: type[Canister], args: tuple[
         elif args:
             raise TypeError(f"{cls.__name__} has no init method but was given arguments")
         cs.heap.commit(instance)
-    except Exception as exc:  # noqa: BLE001 - any failure reverts the install
+    except Exception as exc:
         saved.restore(cs)
         raise _hook_failure(cs, exc) from None
 
 
-def upgrade(engine: Engine, cs: CanisterState, cls: type[Canister], args: tuple[Any, ...],
-            caller: Principal, *, skip_pre_upgrade: bool = False) -> None:
+def upgrade(
+    engine: Engine,
+    cs: CanisterState,
+    cls: type[Canister],
+    args: tuple[Any, ...],
+    caller: Principal,
+    *,
+    skip_pre_upgrade: bool = False,
+) -> None:
     """Mode ``upgrade``: ``pre_upgrade`` on the old heap, a fresh heap of ``cls``,
     ``post_upgrade(*args)``; stable memory survives, the heap does not."""
     saved = _Saved(cs)
@@ -132,7 +141,7 @@ def upgrade(engine: Engine, cs: CanisterState, cls: type[Canister], args: tuple[
         elif args:
             raise TypeError(f"{cls.__name__} has no post_upgrade method but was given arguments")
         cs.heap.commit(instance)
-    except Exception as exc:  # noqa: BLE001 - any failure reverts the whole upgrade
+    except Exception as exc:
         saved.restore(cs)
         raise _hook_failure(cs, exc) from None
 

@@ -71,17 +71,35 @@ class Trace:
         self.events: list[Event] = []
         self.hazards: list[Hazard] = []
 
-    def emit(self, engine: Engine, kind: str, canister: Principal | None, method: str,
-             data: tuple[Any, ...]) -> None:
+    def emit(
+        self,
+        engine: Engine,
+        kind: str,
+        canister: Principal | None,
+        method: str,
+        data: tuple[Any, ...],
+    ) -> None:
         self.events.append(Event(engine.steps, engine.time, kind, canister, method, data))
 
-    def hazard(self, engine: Engine, kind: str, canister: Principal, explanation: str,
-               details: dict[str, Any]) -> None:
+    def hazard(
+        self,
+        engine: Engine,
+        kind: str,
+        canister: Principal,
+        explanation: str,
+        details: dict[str, Any],
+    ) -> None:
         hz = Hazard(engine.steps, engine.time, kind, canister, explanation, dict(details))
         self.hazards.append(hz)
         self.events.append(
-            Event(engine.steps, engine.time, "hazard", canister, kind,
-                  (explanation, tuple(sorted(details.items()))))
+            Event(
+                engine.steps,
+                engine.time,
+                "hazard",
+                canister,
+                kind,
+                (explanation, tuple(sorted(details.items()))),
+            )
         )
 
     def __len__(self) -> int:
@@ -141,7 +159,7 @@ class TraceError(ValueError):
 def decode_trace(data: bytes) -> TraceFile:
     try:
         doc = heap.decode(data)
-    except Exception as exc:  # noqa: BLE001 - any decoding failure means a damaged file
+    except Exception as exc:
         raise TraceError(f"not a trace file (CBOR decoding failed: {exc})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise TraceError("not a subnet trace file")

@@ -325,7 +325,7 @@ async def test_exactly_one_response_per_call():
             calls.append(a.submit("forward", b.id, "forward", *target))
         await net.run_until_idle()
         assert all(p.done for p in calls)
-        done = [e for e in net.trace if e.kind == "ingress_done"]
+        done = [e for e in net.trace if e.kind == "ingress_done" and e.method == "forward"]
         assert len(done) == len(calls) == len({e.data[0] for e in done})
         assert await c.query("get") == 7
 
@@ -373,7 +373,9 @@ async def test_responses_can_arrive_in_any_order():
             p1 = a.submit("forward", c.id, "inc", 1)
             p2 = a.submit("forward", c.id, "inc", 10)
             await net.run_until_idle()
-            resolved = [e.data[0] for e in net.trace if e.kind == "ingress_done"]
+            resolved = [
+                e.data[0] for e in net.trace if e.kind == "ingress_done" and e.method == "forward"
+            ]
             orders.add(tuple(resolved))
             assert {p1.result(), p2.result()} <= {1, 10, 11}
     assert len(orders) > 1

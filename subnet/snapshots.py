@@ -1,0 +1,665 @@
+"""Canister snapshots: the store, the management methods, and what a load does to open calls.
+
+A snapshot holds what the IC's holds, in this simulator's terms: the *code* (the canister
+class, standing in for the Wasm module), the *heap image* (the committed attributes, as CBOR,
+standing in for the Wasm memory) together with the heap's *continuation table* (which suspended
+frames the heap refers to, as the futures in a Rust canister's memory), *stable memory*
+(copy-on-write: the snapshot shares 4 KiB chunks with the live memory, so taking or loading one
+costs O(chunks changed since), not O(size)), *certified data*, the *global timer*, and the
+*canister version* at take time. It does not hold system state: call contexts, callbacks,
+queues, status, controllers, history.
+
+Loading a snapshot replaces code, heap, stable memory and certified data, and leaves system
+state alone, as on the IC. So call contexts opened after the snapshot stay open, and callbacks
+registered after it still wait for their responses. The continuation ids are what let the
+simulator say what happens next (see DESIGN §2, and :meth:`Engine._execute_response`):
+
+- a callback whose continuation the loaded heap holds resumes that frame against the loaded
+  state (the frame's locals still come from the other timeline: a *stale continuation*);
+- a callback whose continuation the loaded heap does not hold finds nothing: the callback
+  traps (*orphaned response*) and the system answers its call context (*starved*);
+- a continuation the loaded heap holds whose callback no longer exists never resumes (*leaked
+  continuation*: a lock taken before the ``await`` is never released).
+
+A snapshot's content is checksummed (SHA-256, over the code's hash, the heap image, the
+continuation table, the stable memory's Merkle root, certified data and timer); a load
+verifies it and refuses a snapshot whose content no longer matches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import io
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import cbor2
+
+from actors.canister import Canister
+
+from . import errors, heap
+from .engine import CanisterState
+from .errors import ErrorCode, Reject, RejectCode
+from .guards import SnapshotGuard, refusal
+from .heap import Heap, HeapError
+from .ids import Principal, SnapshotId
+from .memory import PAGE_SIZE, MemoryImage, StableMemory
+from .messages import Request
+
+if TYPE_CHECKING:
+    from .management import Management
+
+MAX_SLICE_SIZE = 2_000_000
+MODULE_MAGIC = b"subnet-python-canister\n"
+
+
+# -- the stored snapshot ----------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class StoredSnapshot:
+    """One snapshot as the subnet holds it."""
+
+    id: SnapshotId
+    source: str  # "taken_from_canister" | "metadata_upload"
+    taken_at_timestamp: int
+    code: type[Canister] | None
+    heap_image: bytes
+    continuations: dict[int, int]
+    stable: MemoryImage
+    certified_data: bytes
+    global_timer: int  # 0 = inactive, else the deadline in ns
+    canister_version: int
+    checksum: bytes = b""
+    # an uploaded snapshot is filled in by upload_canister_snapshot_data
+    uploading: dict[str, bytearray] | None = None
+    declared: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def module(self) -> bytes:
+        return module_bytes(self.code)
+
+    @property
+    def wasm_memory(self) -> bytes:
+        """The heap image followed by the continuation table (a CBOR sequence)."""
+        return self.heap_image + heap.encode(self.continuations)
+
+    @property
+    def stable_size(self) -> int:
+        return self.stable.size() * PAGE_SIZE
+
+    @property
+    def total_size(self) -> int:
+        """Bytes of the snapshot as the IC counts them: module, memory, stable memory,
+        certified data (the stable memory's chunks are shared with the canister, see
+        ``canister_status`` for what is actually held)."""
+        return (
+            len(self.module) + len(self.wasm_memory) + self.stable_size + len(self.certified_data)
+        )
+
+    def compute_checksum(self) -> bytes:
+        h = hashlib.sha256()
+        for part in (
+            hashlib.sha256(self.module).digest(),
+            hashlib.sha256(self.wasm_memory).digest(),
+            self.stable.checksum(),
+            hashlib.sha256(self.certified_data).digest(),
+            self.global_timer.to_bytes(8, "big"),
+            self.canister_version.to_bytes(8, "big"),
+        ):
+            h.update(part)
+        return h.digest()
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "id": bytes(self.id),
+            "taken_at_timestamp": self.taken_at_timestamp,
+            "total_size": self.total_size,
+        }
+
+
+def module_bytes(code: type[Canister] | None) -> bytes:
+    """The bytes standing in for a Wasm module: a reference to the class, and its hash."""
+    if code is None:
+        return b""
+    ref = f"{code.__module__}:{code.__qualname__}\n".encode()
+    return MODULE_MAGIC + ref + code.module_hash().hex().encode() + b"\n"
+
+
+def code_from_module(data: bytes) -> type[Canister]:
+    """Resolve module bytes (from a download) back to the canister class."""
+    if not data.startswith(MODULE_MAGIC):
+        raise ValueError("the module is not a subnet canister reference")
+    try:
+        ref, digest = data[len(MODULE_MAGIC) :].decode().splitlines()[:2]
+        module_name, qualname = ref.split(":", 1)
+        obj: Any = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+    except (ValueError, ImportError, AttributeError) as exc:
+        raise ValueError(f"cannot find the canister class of this module: {exc}") from None
+    if not (isinstance(obj, type) and issubclass(obj, Canister)):
+        raise ValueError(f"{ref} is not a Canister subclass")
+    if obj.module_hash().hex() != digest:
+        raise ValueError(f"the module hash of {ref} does not match: the class has changed")
+    return obj
+
+
+def split_wasm_memory(data: bytes) -> tuple[bytes, dict[int, int]]:
+    """Split a memory image into the heap image and the continuation table."""
+    stream = io.BytesIO(data)
+    try:
+        decoder = cbor2.CBORDecoder(stream)
+        decoder.decode()
+        end = stream.tell()
+        table = heap.decode(data[end:]) if end < len(data) else {}
+    except Exception as exc:
+        raise ValueError(f"main memory is not a heap image: {exc}") from None
+    if not isinstance(table, dict) or not all(
+        isinstance(k, int) and isinstance(v, int) for k, v in table.items()
+    ):
+        raise ValueError("main memory holds a malformed continuation table")
+    return data[:end], dict(table)
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _sizes(contexts: int, callbacks: int) -> dict[str, int]:
+    return {"open_call_contexts": contexts, "outstanding_callbacks": callbacks}
+
+
+class SnapshotOps:
+    """The snapshot methods of the management canister."""
+
+    def __init__(self, mgmt: Management) -> None:
+        self.mgmt = mgmt
+        self.engine = mgmt.engine
+        self.net = mgmt.net
+        self.overrides: dict[Principal, SnapshotGuard] = {}
+
+    # -- common checks ------------------------------------------------------------------------
+    def guard(self, cs: CanisterState) -> SnapshotGuard:
+        guard = self.overrides.get(cs.id)
+        if guard is None:
+            guard = self.net.snapshot_guard or SnapshotGuard()
+        return guard
+
+    def find(self, cs: CanisterState, sid: SnapshotId) -> StoredSnapshot:
+        """A snapshot of ``cs`` by id (305 if unknown, 406 if it belongs to another canister)."""
+        if sid.canister_id != cs.id:
+            owner = self.engine.get(sid.canister_id)
+            if owner is not None and sid in owner.snapshots:
+                raise errors.snapshot_invalid_ownership(sid, cs.id)
+            raise errors.snapshot_not_found(sid, cs.id)
+        snap = cs.snapshots.get(sid)
+        if snap is None:
+            raise errors.snapshot_not_found(sid, cs.id)
+        return snap
+
+    def view(self, cs: CanisterState) -> Any:
+        from .api import CanisterView
+
+        return CanisterView(cs)
+
+    def check_guard(self, operation: str, cs: CanisterState) -> None:
+        view = self.view(cs)
+        reason = self.guard(cs).check(operation, view)
+        if reason is not None:
+            raise refusal(operation, view, reason)
+
+    def not_stopped_hazard(self, operation: str, cs: CanisterState, sid: SnapshotId) -> None:
+        if cs.status == "stopped":
+            return
+        contexts = len(cs.call_contexts)
+        callbacks = len(cs.callbacks)
+        verb = "taken" if operation == "take" else "loaded"
+        self.engine.hazard(
+            f"snapshot_{verb}_while_{cs.status}",
+            cs.id,
+            f"snapshot {sid.hex()} {verb} while the canister was {cs.status}, with "
+            f"{contexts} open call context(s) and {callbacks} outstanding callback(s)",
+            snapshot=sid.hex(),
+            status=cs.status,
+            **_sizes(contexts, callbacks),
+        )
+
+    # -- take -------------------------------------------------------------------------------
+    def take(
+        self,
+        req: Request,
+        canister_id: Principal,
+        replace_snapshot: SnapshotId | None,
+        uninstall_code: bool | None,
+        sender_canister_version: int | None,
+    ) -> dict[str, Any]:
+        cs = self.mgmt.controlled(req, canister_id)
+        replaced = None
+        if replace_snapshot is not None:
+            replaced = self.find(cs, replace_snapshot)
+        elif len(cs.snapshots) >= self.net.max_snapshots_per_canister:
+            raise errors.snapshot_limit_exceeded(canister_id, self.net.max_snapshots_per_canister)
+        if cs.code is None:
+            raise errors.snapshot_of_empty_canister(canister_id)
+        self.check_guard("take", cs)
+        sid = SnapshotId(cs.id, cs.next_snapshot_id)
+        snap = StoredSnapshot(
+            id=sid,
+            source="taken_from_canister",
+            taken_at_timestamp=self.engine.time,
+            code=cs.code,
+            heap_image=cs.heap.image(),
+            continuations=dict(cs.continuations),
+            stable=cs.stable.fork(),
+            certified_data=cs.certified_data,
+            global_timer=cs.global_timer,
+            canister_version=cs.version,
+        )
+        snap.checksum = snap.compute_checksum()
+        cs.next_snapshot_id += 1
+        cs.snapshots[sid] = snap
+        if replaced is not None:
+            del cs.snapshots[replaced.id]
+        self.engine.trace.emit(
+            self.engine,
+            "snapshot_taken",
+            cs.id,
+            sid.hex(),
+            (
+                cs.status,
+                len(cs.call_contexts),
+                len(cs.callbacks),
+                sorted(snap.continuations.values()),
+            ),
+        )
+        self.not_stopped_hazard("take", cs, sid)
+        if uninstall_code:
+            self.mgmt.uninstall(cs, self.mgmt.origin(req, sender_canister_version))
+        return snap.describe()
+
+    # -- load -------------------------------------------------------------------------------
+    def load(
+        self,
+        req: Request,
+        canister_id: Principal,
+        snapshot_id: SnapshotId,
+        sender_canister_version: int | None,
+    ) -> None:
+        cs = self.mgmt.controlled(req, canister_id)
+        owner = self.engine.get(snapshot_id.canister_id)
+        snap = owner.snapshots.get(snapshot_id) if owner is not None else None
+        if snap is None:
+            raise errors.snapshot_not_found(snapshot_id, canister_id)
+        if owner is not cs and req.sender not in owner.controllers:
+            raise errors.snapshot_not_controller(req.sender, canister_id, snapshot_id)
+        if snap.uploading is not None:
+            raise self.incomplete(snap)
+        if snap.compute_checksum() != snap.checksum:
+            raise Reject(
+                RejectCode.CANISTER_REJECT,
+                f"The snapshot {snapshot_id} of canister {snapshot_id.canister_id} is corrupted: "
+                f"its content does not match its checksum {snap.checksum.hex()}. Nothing was "
+                f"loaded.",
+                ErrorCode.CanisterRejectedMessage,
+            )
+        self.check_guard("load", cs)
+        self.apply(cs, snap)
+        cs.version += 1
+        details: dict[str, Any] = {
+            "canister_version": snap.canister_version,
+            "snapshot_id": bytes(snapshot_id),
+            "taken_at_timestamp": snap.taken_at_timestamp,
+            "source": snap.source,
+        }
+        if owner is not cs:
+            details["from_canister_id"] = owner.id
+        self.mgmt.record_change(
+            cs, self.mgmt.origin(req, sender_canister_version), {"load_snapshot": details}
+        )
+        self.engine.trace.emit(
+            self.engine,
+            "snapshot_loaded",
+            cs.id,
+            snapshot_id.hex(),
+            (
+                cs.status,
+                len(cs.call_contexts),
+                len(cs.callbacks),
+                sorted(snap.continuations.values()),
+            ),
+        )
+        self.not_stopped_hazard("load", cs, snapshot_id)
+        self.continuation_hazards(cs, snap)
+        return None
+
+    def apply(self, cs: CanisterState, snap: StoredSnapshot) -> None:
+        """Replace code, heap (and its continuation table), stable memory, certified data."""
+        from .lifecycle import _Saved
+
+        saved = _Saved(cs)
+        try:
+            code = snap.code
+            assert code is not None
+            instance = cs.instance
+            if instance is None:
+                instance = object.__new__(code)
+                instance._system = cs
+                cs.instance = instance
+            instance.__class__ = code
+            Heap.restore_image(instance, snap.heap_image)
+            fresh = Heap()
+            fresh.commit(instance)
+            cs.heap = fresh
+            cs.code = code
+            cs.stable.restore(snap.stable)
+            cs.certified_data = snap.certified_data
+            cs.continuations = dict(snap.continuations)
+            if snap.source == "metadata_upload":
+                cs.global_timer = snap.global_timer  # restored for uploaded snapshots only
+        except (HeapError, ValueError, TypeError) as exc:
+            saved.restore(cs)
+            raise errors.snapshot_inconsistent(f"cannot load snapshot {snap.id}: {exc}") from None
+
+    def continuation_hazards(self, cs: CanisterState, snap: StoredSnapshot) -> None:
+        waiting = {cb.continuation_id: cb for cb in cs.callbacks.values()}
+        for slot, cont in sorted(snap.continuations.items()):
+            cb = waiting.get(cont)
+            if cb is not None and cont in cs.frames:
+                self.engine.hazard(
+                    "stale_continuation",
+                    cs.id,
+                    f"continuation {cont} (awaiting {cb.target}.{cb.method}, callback {cb.id}) is "
+                    f"in the loaded heap: its response will resume it against the loaded state, "
+                    f"with local variables from before the load",
+                    continuation=cont,
+                    callback=cb.id,
+                    slot=slot,
+                )
+            else:
+                self.engine.hazard(
+                    "leaked_continuation",
+                    cs.id,
+                    f"the loaded heap holds continuation {cont} (table slot {slot}), whose "
+                    f"callback no longer exists: it will never resume, and whatever it holds "
+                    f"(a lock, reserved funds) stays held",
+                    continuation=cont,
+                    slot=slot,
+                )
+        held = set(snap.continuations.values())
+        for cb in sorted(cs.callbacks.values(), key=lambda c: c.id):
+            if cb.continuation_id not in held:
+                self.engine.hazard(
+                    "dangling_callback",
+                    cs.id,
+                    f"callback {cb.id} (awaiting {cb.target}.{cb.method}) refers to continuation "
+                    f"{cb.continuation_id}, which the loaded heap does not hold: its response "
+                    f"will find nothing to resume",
+                    callback=cb.id,
+                    continuation=cb.continuation_id,
+                )
+
+    # -- list / delete ------------------------------------------------------------------------
+    def list(self, req: Request, canister_id: Principal) -> list[dict[str, Any]]:
+        cs = self.mgmt.controlled(req, canister_id)
+        return [s.describe() for s in cs.snapshots.values() if s.uploading is None]
+
+    def delete(self, req: Request, canister_id: Principal, snapshot_id: SnapshotId) -> None:
+        cs = self.mgmt.controlled(req, canister_id)
+        snap = self.find(cs, snapshot_id)
+        del cs.snapshots[snap.id]
+        self.engine.trace.emit(self.engine, "snapshot_deleted", cs.id, snapshot_id.hex(), ())
+        return None
+
+    # -- download ---------------------------------------------------------------------------
+    def read_metadata(
+        self, req: Request, canister_id: Principal, snapshot_id: SnapshotId
+    ) -> dict[str, Any]:
+        cs = self.mgmt.controlled(req, canister_id)
+        snap = self.find(cs, snapshot_id)
+        if snap.uploading is not None:
+            raise self.incomplete(snap)
+        return {
+            "source": snap.source,
+            "taken_at_timestamp": snap.taken_at_timestamp,
+            "wasm_module_size": len(snap.module),
+            "exported_globals": [],
+            "wasm_memory_size": len(snap.wasm_memory),
+            "stable_memory_size": snap.stable_size,
+            "wasm_chunk_store": [],
+            "canister_version": snap.canister_version,
+            "certified_data": snap.certified_data,
+            "global_timer": {"active": snap.global_timer}
+            if snap.global_timer
+            else {"inactive": None},
+            "on_low_wasm_memory_hook_status": None,
+            "checksum": snap.checksum,
+        }
+
+    def read_data(
+        self,
+        req: Request,
+        canister_id: Principal,
+        snapshot_id: SnapshotId,
+        kind: tuple[str, int, int],
+    ) -> dict[str, Any]:
+        cs = self.mgmt.controlled(req, canister_id)
+        snap = self.find(cs, snapshot_id)
+        if snap.uploading is not None:
+            raise self.incomplete(snap)
+        which, offset, size = kind
+        if size > MAX_SLICE_SIZE:
+            raise errors.slice_too_large(size, MAX_SLICE_SIZE)
+        if which == "stable_memory":
+            total = snap.stable_size
+            if offset + size > total:
+                raise errors.invalid_slice(offset, size)
+            return {"chunk": snap.stable.read(offset, size)}
+        data = snap.module if which == "wasm_module" else snap.wasm_memory
+        if offset + size > len(data):
+            raise errors.invalid_slice(offset, size)
+        return {"chunk": data[offset : offset + size]}
+
+    # -- upload -------------------------------------------------------------------------------
+    def upload_metadata(
+        self,
+        req: Request,
+        canister_id: Principal,
+        replace_snapshot: SnapshotId | None,
+        wasm_module_size: int,
+        wasm_memory_size: int,
+        stable_memory_size: int,
+        certified_data: bytes | None,
+        global_timer: Any,
+        exported_globals: Any,
+        on_low_wasm_memory_hook_status: Any,
+        checksum: bytes | None,
+        **_ignored: Any,
+    ) -> dict[str, Any]:
+        cs = self.mgmt.controlled(req, canister_id)
+        if replace_snapshot is not None:
+            replaced = self.find(cs, replace_snapshot)
+        else:
+            replaced = None
+            if len(cs.snapshots) >= self.net.max_snapshots_per_canister:
+                raise errors.snapshot_limit_exceeded(
+                    canister_id, self.net.max_snapshots_per_canister
+                )
+        if stable_memory_size % PAGE_SIZE:
+            raise errors.invalid_snapshot_metadata(
+                f"stable memory size {stable_memory_size} is not a multiple of the Wasm page size "
+                f"({PAGE_SIZE})"
+            )
+        max_pages = StableMemory().max_pages
+        if stable_memory_size // PAGE_SIZE > max_pages:
+            raise errors.invalid_snapshot_metadata(
+                f"stable memory size {stable_memory_size} exceeds the maximum"
+            )
+        if wasm_module_size > 100 * 1024 * 1024 or wasm_memory_size > 4 * 1024**3:
+            raise errors.invalid_snapshot_metadata("module or main memory size out of range")
+        data = certified_data or b""
+        if len(data) > 32:
+            raise errors.invalid_snapshot_metadata("certified data is longer than 32 bytes")
+        timer = 0
+        if global_timer is not None:
+            if not isinstance(global_timer, dict) or len(global_timer) != 1:
+                raise errors.invalid_snapshot_metadata("global_timer must be a variant")
+            ((case, value),) = global_timer.items()
+            if case == "active" and isinstance(value, int) and value > 0:
+                timer = value
+            elif case != "inactive":
+                raise errors.invalid_snapshot_metadata(f"bad global_timer {global_timer!r}")
+        sid = SnapshotId(cs.id, cs.next_snapshot_id)
+        snap = StoredSnapshot(
+            id=sid,
+            source="metadata_upload",
+            taken_at_timestamp=self.engine.time,
+            code=None,
+            heap_image=b"",
+            continuations={},
+            stable=StableMemory().fork(),
+            certified_data=data,
+            global_timer=timer,
+            canister_version=cs.version,
+            checksum=checksum or b"",
+            uploading={
+                "wasm_module": bytearray(wasm_module_size),
+                "main_memory": bytearray(wasm_memory_size),
+                "stable_memory": bytearray(stable_memory_size),
+            },
+            declared={
+                "wasm_module": wasm_module_size,
+                "main_memory": wasm_memory_size,
+                "stable_memory": stable_memory_size,
+            },
+        )
+        cs.next_snapshot_id += 1
+        cs.snapshots[sid] = snap
+        if replaced is not None:
+            del cs.snapshots[replaced.id]
+        snap.declared["written"] = 0
+        self.engine.trace.emit(self.engine, "snapshot_upload", cs.id, sid.hex(), ())
+        return {"snapshot_id": bytes(sid)}
+
+    def upload_data(
+        self,
+        req: Request,
+        canister_id: Principal,
+        snapshot_id: SnapshotId,
+        kind: tuple[str, int, int],
+        chunk: bytes,
+    ) -> None:
+        cs = self.mgmt.controlled(req, canister_id)
+        snap = self.find(cs, snapshot_id)
+        if snap.uploading is None:
+            raise errors.snapshot_immutable()
+        which, offset, _ = kind
+        if len(chunk) > MAX_SLICE_SIZE:
+            raise errors.slice_too_large(len(chunk), MAX_SLICE_SIZE)
+        buffer = snap.uploading[which]
+        if offset + len(chunk) > len(buffer):
+            raise errors.invalid_slice(offset, len(chunk))
+        buffer[offset : offset + len(chunk)] = chunk
+        self.finish_upload_if_complete(snap)
+        return None
+
+    def finish_upload_if_complete(self, snap: StoredSnapshot) -> None:
+        """Once module and memory parse, the uploaded snapshot becomes loadable."""
+        parts = snap.uploading
+        assert parts is not None
+        try:
+            code = code_from_module(bytes(parts["wasm_module"]))
+            heap_image, table = split_wasm_memory(bytes(parts["main_memory"]))
+            heap.decode(heap_image)
+        except (ValueError, HeapError):
+            return  # not complete yet (or not valid): stays unloadable
+        snap.code = code
+        snap.heap_image = heap_image
+        snap.continuations = table
+        snap.stable = StableMemory.from_bytes(bytes(parts["stable_memory"])).fork()
+        if not snap.checksum:
+            snap.checksum = snap.compute_checksum()
+        snap.uploading = None
+
+    def incomplete(self, snap: StoredSnapshot) -> Reject:
+        return errors.snapshot_inconsistent(
+            f"The snapshot {snap.id} is being uploaded and is not complete: its module and main "
+            f"memory must be uploaded in full before it can be used."
+        )
+
+
+# -- argument parsers specific to snapshots -----------------------------------------------------
+
+
+def _kind(value: Any, name: str) -> tuple[str, int, int]:
+    from .management import _Bad
+
+    if not isinstance(value, dict) or len(value) != 1:
+        raise _Bad(
+            f"field {name}: expected a variant {{wasm_module | main_memory | stable_memory}}"
+        )
+    ((case, body),) = value.items()
+    case = {"wasm_memory": "main_memory"}.get(case, case)
+    if case not in ("wasm_module", "main_memory", "stable_memory"):
+        raise _Bad(f"field {name}: unknown case {case!r}")
+    if not isinstance(body, dict):
+        raise _Bad(f"field {name}.{case}: expected a record with offset (and size)")
+    offset = body.get("offset")
+    size = body.get("size", 0)
+    for label, v in (("offset", offset), ("size", size)):
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 2**64:
+            raise _Bad(f"field {name}.{case}.{label}: expected nat64, got {v!r}")
+    return case, offset, size  # type: ignore[return-value]
+
+
+def management_methods(mgmt: Management) -> dict[str, Any]:
+    """The snapshot entries of the management canister's method table."""
+    from .management import CANISTER_ID, SENDER_VERSION, _blob, _bool, _nat64, _pass, _snapshot_id
+
+    ops = SnapshotOps(mgmt)
+    mgmt.snapshots = ops  # type: ignore[attr-defined]
+    sid = (_snapshot_id, True)
+    return {
+        "take_canister_snapshot": (
+            dict(
+                canister_id=CANISTER_ID,
+                replace_snapshot=(_snapshot_id, False),
+                uninstall_code=(_bool, False),
+                sender_canister_version=SENDER_VERSION,
+            ),
+            ops.take,
+        ),
+        "load_canister_snapshot": (
+            dict(canister_id=CANISTER_ID, snapshot_id=sid, sender_canister_version=SENDER_VERSION),
+            ops.load,
+        ),
+        "list_canister_snapshots": (dict(canister_id=CANISTER_ID), ops.list),
+        "delete_canister_snapshot": (dict(canister_id=CANISTER_ID, snapshot_id=sid), ops.delete),
+        "read_canister_snapshot_metadata": (
+            dict(canister_id=CANISTER_ID, snapshot_id=sid),
+            ops.read_metadata,
+        ),
+        "read_canister_snapshot_data": (
+            dict(canister_id=CANISTER_ID, snapshot_id=sid, kind=(_kind, True)),
+            ops.read_data,
+        ),
+        "upload_canister_snapshot_metadata": (
+            dict(
+                canister_id=CANISTER_ID,
+                replace_snapshot=(_snapshot_id, False),
+                wasm_module_size=(_nat64, True),
+                wasm_memory_size=(_nat64, True),
+                stable_memory_size=(_nat64, True),
+                certified_data=(_blob, False),
+                global_timer=(_pass, False),
+                exported_globals=(_pass, False),
+                on_low_wasm_memory_hook_status=(_pass, False),
+                checksum=(_blob, False),
+            ),
+            ops.upload_metadata,
+        ),
+        "upload_canister_snapshot_data": (
+            dict(canister_id=CANISTER_ID, snapshot_id=sid, kind=(_kind, True), chunk=(_blob, True)),
+            ops.upload_data,
+        ),
+    }
