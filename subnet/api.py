@@ -156,9 +156,7 @@ class CanisterView:
     def snapshots(self) -> list[Snapshot]:
         """The canister's snapshots (as ``list_canister_snapshots`` describes them)."""
         return [
-            Snapshot(s.id, s.taken_at_timestamp, s.total_size)
-            for s in self._cs.snapshots.values()
-            if s.uploading is None
+            Snapshot(s.id, s.taken_at_timestamp, s.total_size) for s in self._cs.snapshots.values()
         ]
 
     @property

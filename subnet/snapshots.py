@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import cbor2
@@ -72,22 +72,51 @@ class StoredSnapshot:
     global_timer: int  # 0 = inactive, else the deadline in ns
     canister_version: int
     checksum: bytes = b""
-    # an uploaded snapshot is filled in by upload_canister_snapshot_data
-    uploading: dict[str, bytearray] | None = None
-    declared: dict[str, int] = field(default_factory=dict)
+    # an uploaded snapshot keeps its bytes here; upload_canister_snapshot_data writes into them,
+    # and the content above is parsed from them when the snapshot is used (``materialize``)
+    buffers: dict[str, bytearray] | None = None
+    dirty: bool = False
+
+    def materialize(self) -> None:
+        """Parse an uploaded snapshot's bytes (raises ``ValueError`` if they are not a valid
+        module and memory image)."""
+        if self.buffers is None or not self.dirty:
+            return
+        code = code_from_module(bytes(self.buffers["wasm_module"]))
+        heap_image, table = split_wasm_memory(bytes(self.buffers["main_memory"]))
+        try:
+            heap.decode(heap_image)
+        except Exception as exc:  # any decoding failure: not a heap image
+            raise ValueError(f"main memory is not a heap image: {exc}") from None
+        self.code = code
+        self.heap_image = heap_image
+        self.continuations = table
+        self.stable = StableMemory.from_bytes(bytes(self.buffers["stable_memory"])).fork()
+        self.dirty = False
 
     @property
     def module(self) -> bytes:
+        if self.buffers is not None:
+            return bytes(self.buffers["wasm_module"])
         return module_bytes(self.code)
 
     @property
     def wasm_memory(self) -> bytes:
         """The heap image followed by the continuation table (a CBOR sequence)."""
+        if self.buffers is not None:
+            return bytes(self.buffers["main_memory"])
         return self.heap_image + heap.encode(self.continuations)
 
     @property
     def stable_size(self) -> int:
+        if self.buffers is not None:
+            return len(self.buffers["stable_memory"])
         return self.stable.size() * PAGE_SIZE
+
+    def read_stable(self, offset: int, size: int) -> bytes:
+        if self.buffers is not None:
+            return bytes(self.buffers["stable_memory"][offset : offset + size])
+        return self.stable.read(offset, size)
 
     @property
     def total_size(self) -> int:
@@ -293,9 +322,14 @@ class SnapshotOps:
             raise errors.snapshot_not_found(snapshot_id, canister_id)
         if owner is not cs and req.sender not in owner.controllers:
             raise errors.snapshot_not_controller(req.sender, canister_id, snapshot_id)
-        if snap.uploading is not None:
-            raise self.incomplete(snap)
-        if snap.compute_checksum() != snap.checksum:
+        try:
+            snap.materialize()
+        except ValueError as exc:
+            raise errors.snapshot_inconsistent(
+                f"The snapshot {snapshot_id} cannot be loaded: {exc}. Upload its module and "
+                f"main memory in full first."
+            ) from None
+        if snap.checksum and snap.compute_checksum() != snap.checksum:
             raise Reject(
                 RejectCode.CANISTER_REJECT,
                 f"The snapshot {snapshot_id} of canister {snapshot_id.canister_id} is corrupted: "
@@ -402,7 +436,7 @@ class SnapshotOps:
     # -- list / delete ------------------------------------------------------------------------
     def list(self, req: Request, canister_id: Principal) -> list[dict[str, Any]]:
         cs = self.mgmt.controlled(req, canister_id)
-        return [s.describe() for s in cs.snapshots.values() if s.uploading is None]
+        return [s.describe() for s in cs.snapshots.values()]
 
     def delete(self, req: Request, canister_id: Principal, snapshot_id: SnapshotId) -> None:
         cs = self.mgmt.controlled(req, canister_id)
@@ -417,8 +451,6 @@ class SnapshotOps:
     ) -> dict[str, Any]:
         cs = self.mgmt.controlled(req, canister_id)
         snap = self.find(cs, snapshot_id)
-        if snap.uploading is not None:
-            raise self.incomplete(snap)
         return {
             "source": snap.source,
             "taken_at_timestamp": snap.taken_at_timestamp,
@@ -445,8 +477,6 @@ class SnapshotOps:
     ) -> dict[str, Any]:
         cs = self.mgmt.controlled(req, canister_id)
         snap = self.find(cs, snapshot_id)
-        if snap.uploading is not None:
-            raise self.incomplete(snap)
         which, offset, size = kind
         if size > MAX_SLICE_SIZE:
             raise errors.slice_too_large(size, MAX_SLICE_SIZE)
@@ -454,7 +484,7 @@ class SnapshotOps:
             total = snap.stable_size
             if offset + size > total:
                 raise errors.invalid_slice(offset, size)
-            return {"chunk": snap.stable.read(offset, size)}
+            return {"chunk": snap.read_stable(offset, size)}
         data = snap.module if which == "wasm_module" else snap.wasm_memory
         if offset + size > len(data):
             raise errors.invalid_slice(offset, size)
@@ -522,22 +552,17 @@ class SnapshotOps:
             global_timer=timer,
             canister_version=cs.version,
             checksum=checksum or b"",
-            uploading={
+            buffers={
                 "wasm_module": bytearray(wasm_module_size),
                 "main_memory": bytearray(wasm_memory_size),
                 "stable_memory": bytearray(stable_memory_size),
             },
-            declared={
-                "wasm_module": wasm_module_size,
-                "main_memory": wasm_memory_size,
-                "stable_memory": stable_memory_size,
-            },
+            dirty=True,
         )
+        if replaced is not None:
+            del cs.snapshots[replaced.id]  # (the replica removes it first; the result is the same)
         cs.next_snapshot_id += 1
         cs.snapshots[sid] = snap
-        if replaced is not None:
-            del cs.snapshots[replaced.id]
-        snap.declared["written"] = 0
         self.engine.trace.emit(self.engine, "snapshot_upload", cs.id, sid.hex(), ())
         return {"snapshot_id": bytes(sid)}
 
@@ -551,41 +576,17 @@ class SnapshotOps:
     ) -> None:
         cs = self.mgmt.controlled(req, canister_id)
         snap = self.find(cs, snapshot_id)
-        if snap.uploading is None:
+        if snap.buffers is None:
             raise errors.snapshot_immutable()
         which, offset, _ = kind
         if len(chunk) > MAX_SLICE_SIZE:
             raise errors.slice_too_large(len(chunk), MAX_SLICE_SIZE)
-        buffer = snap.uploading[which]
+        buffer = snap.buffers[which]
         if offset + len(chunk) > len(buffer):
             raise errors.invalid_slice(offset, len(chunk))
         buffer[offset : offset + len(chunk)] = chunk
-        self.finish_upload_if_complete(snap)
+        snap.dirty = True
         return None
-
-    def finish_upload_if_complete(self, snap: StoredSnapshot) -> None:
-        """Once module and memory parse, the uploaded snapshot becomes loadable."""
-        parts = snap.uploading
-        assert parts is not None
-        try:
-            code = code_from_module(bytes(parts["wasm_module"]))
-            heap_image, table = split_wasm_memory(bytes(parts["main_memory"]))
-            heap.decode(heap_image)
-        except (ValueError, HeapError):
-            return  # not complete yet (or not valid): stays unloadable
-        snap.code = code
-        snap.heap_image = heap_image
-        snap.continuations = table
-        snap.stable = StableMemory.from_bytes(bytes(parts["stable_memory"])).fork()
-        if not snap.checksum:
-            snap.checksum = snap.compute_checksum()
-        snap.uploading = None
-
-    def incomplete(self, snap: StoredSnapshot) -> Reject:
-        return errors.snapshot_inconsistent(
-            f"The snapshot {snap.id} is being uploaded and is not complete: its module and main "
-            f"memory must be uploaded in full before it can be used."
-        )
 
 
 # -- argument parsers specific to snapshots -----------------------------------------------------
