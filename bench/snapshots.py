@@ -26,9 +26,9 @@ import anyio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from actors import Canister, update  # noqa: E402
-from subnet import Subnet  # noqa: E402
-from subnet.memory import CHUNK_SIZE, PAGE_SIZE, unique_bytes  # noqa: E402
+from actors import Canister, update
+from subnet import Subnet
+from subnet.memory import CHUNK_SIZE, PAGE_SIZE, unique_bytes
 
 MiB = 1024 * 1024
 
@@ -117,30 +117,38 @@ def main() -> None:
     rounds = 3 if args.quick else 5
 
     print("take/load of a snapshot vs a full copy of stable memory (median of rounds)")
-    print(f"{'memory':>9} {'dirty chunks':>13} {'take':>10} {'load':>10} {'full copy':>10} "
-          f"{'copy/take':>10} {'copy/load':>10}")
+    print(
+        f"{'memory':>9} {'dirty chunks':>13} {'take':>10} {'load':>10} {'full copy':>10} "
+        f"{'copy/take':>10} {'copy/load':>10}"
+    )
     headline = None
     for size in sizes:
         rows = anyio.run(measure, size, fractions, rounds)
         for row in rows:
             ratio_take = row["copy"] / row["take"]
             ratio_load = row["copy"] / row["load"]
-            print(f"{size // MiB:>6} MiB {row['dirty']:>13,} {row['take'] * 1e3:>8.2f}ms "
-                  f"{row['load'] * 1e3:>8.2f}ms {row['copy'] * 1e3:>8.1f}ms "
-                  f"{ratio_take:>9.0f}x {ratio_load:>9.0f}x")
+            print(
+                f"{size // MiB:>6} MiB {row['dirty']:>13,} {row['take'] * 1e3:>8.2f}ms "
+                f"{row['load'] * 1e3:>8.2f}ms {row['copy'] * 1e3:>8.1f}ms "
+                f"{ratio_take:>9.0f}x {ratio_load:>9.0f}x"
+            )
             if row["dirty"] == 1:
                 headline = (size, ratio_take, ratio_load)
         last = rows[-1]
         extra = last["held_10"] - size
-        print(f"{'':>9} first take (hashes every chunk once): {last['first_take'] * 1e3:.0f} ms; "
-              f"10 snapshots one chunk apart hold {last['held_10'] / MiB:,.2f} MiB "
-              f"= memory + {extra / CHUNK_SIZE:.0f} chunks; canister_status memory_size "
-              f"{last['memory_size'] / MiB:,.2f} MiB")
+        print(
+            f"{'':>9} first take (hashes every chunk once): {last['first_take'] * 1e3:.0f} ms; "
+            f"10 snapshots one chunk apart hold {last['held_10'] / MiB:,.2f} MiB "
+            f"= memory + {extra / CHUNK_SIZE:.0f} chunks; canister_status memory_size "
+            f"{last['memory_size'] / MiB:,.2f} MiB"
+        )
     print(f"peak RSS: {rss_mib():,.0f} MiB")
     size, ratio_take, ratio_load = headline
-    print(f"ratio: with {size // MiB} MiB of stable memory and 1 dirty chunk, take is "
-          f"{ratio_take:,.0f}x and load {ratio_load:,.0f}x faster than a full copy "
-          f"(target >= 100x)")
+    print(
+        f"ratio: with {size // MiB} MiB of stable memory and 1 dirty chunk, take is "
+        f"{ratio_take:,.0f}x and load {ratio_load:,.0f}x faster than a full copy "
+        f"(target >= 100x)"
+    )
 
 
 if __name__ == "__main__":

@@ -38,7 +38,8 @@ from sortedcontainers import SortedList
 
 from actors.canister import Call, Canister, MethodInfo
 
-from . import errors
+from . import cleanup, errors
+from .cleanup import UnwindRecorder, handler_codes
 from .errors import ErrorCode, Reject, RejectCode
 from .heap import Heap, HeapError, copy_payload, copy_value
 from .ids import MANAGEMENT, Principal
@@ -631,6 +632,7 @@ class Engine:
         cs.current = ctx
         discard = info is not None and info.kind == "query"
         coro = None
+        recorder = None
         try:
             if resume is None:
                 result = start()  # type: ignore[misc]
@@ -642,14 +644,25 @@ class Engine:
                     value = result
             else:
                 coro, value, reject = resume
-                yielded = coro.throw(reject) if reject is not None else coro.send(value)
+                codes = handler_codes(coro)
+                if codes:  # trace the unwinding, to keep what its cleanup does (cleanup.py)
+                    recorder = UnwindRecorder(cs.instance, codes)
+                    yielded = recorder.resume(coro, value, reject)
+                elif reject is not None:
+                    yielded = coro.throw(reject)
+                else:
+                    yielded = coro.send(value)
         except StopIteration as stop:
             yielded = None
             value = stop.value
         except Reject as rej:
             return self._finish(cs, ctx, image, discard, ("reject", rej))
         except Exception as exc:
-            return self._trap(cs, ctx, image, exc)
+            changes = recorder.cleanup_changes(exc) if recorder is not None else None
+            outcome = self._trap(cs, ctx, image, exc)
+            if changes:
+                self._cleanup(cs, ctx, changes)
+            return outcome
         finally:
             cs.current = None
         if yielded is None:
@@ -771,6 +784,18 @@ class Engine:
         self.trace.emit(self, "trap", cs.id, ctx.method, (error.reject_message,))
         self._close_if_done(cs, ctx, error)
         return "trap"
+
+    def _cleanup(self, cs: CanisterState, ctx: CallContext, changes: dict[str, Any]) -> None:
+        """After a trapped callback: keep what its finally blocks / context managers changed,
+        as a separate atomic execution (see cleanup.py)."""
+        instance = cs.instance
+        cleanup.apply(instance, changes)
+        try:
+            cs.heap.commit(instance)
+        except HeapError:
+            cs.heap.rollback(instance)
+            return
+        self.trace.emit(self, "cleanup", cs.id, ctx.method, tuple(sorted(changes)))
 
     # -- queries ------------------------------------------------------------------------------
     def query(self, sender: Principal, receiver: Principal, method: str, args: tuple) -> Any:

@@ -101,6 +101,28 @@ def copy_value(value: Any) -> Any:
     return decode(encode(value))
 
 
+def restore_into(live: Any, saved: Any) -> Any:
+    """Return ``saved``, reusing the container objects of ``live`` where the shapes agree."""
+    kind = type(saved)
+    if type(live) is not kind:
+        return saved
+    if kind is list:
+        common = min(len(live), len(saved))
+        items = [restore_into(live[i], saved[i]) for i in range(common)] + saved[common:]
+        live[:] = items
+        return live
+    if kind is dict:
+        items = [(k, restore_into(live[k], v) if k in live else v) for k, v in saved.items()]
+        live.clear()
+        live.update(items)
+        return live
+    if kind is set:
+        live.clear()
+        live.update(saved)
+        return live
+    return saved
+
+
 def copy_payload(value: Any) -> Any:
     """Copy a management-canister argument: plain data, plus code (a class) and ids, which are
     immutable and pass by reference."""
@@ -152,10 +174,14 @@ class Heap:
         self._committed = committed
 
     def rollback(self, instance: object) -> None:
+        """Make the instance's attributes equal to the committed ones again, *in place*: a
+        container that was in the heap at commit is refilled rather than replaced, so that a
+        suspended frame holding a reference to it (a guard's set, say) still sees the heap,
+        as a pointer into Wasm memory stays valid across another message's trap."""
         state = instance.__dict__
         state.clear()
         for name, (value, image) in self._committed.items():
-            state[name] = value if image is None else decode(image)
+            state[name] = value if image is None else restore_into(value, decode(image))
 
     def image(self) -> bytes:
         """The committed heap as one CBOR map (attribute order as committed).

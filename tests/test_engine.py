@@ -414,3 +414,37 @@ async def test_awaiting_a_call_with_nothing_to_run_is_a_clear_error():
         assert pending.result() == 1
         with pytest.raises(SubnetError):
             net.inspect(net.identity("nobody"))
+
+
+class Aliaser(Canister):
+    def init(self):
+        self.items = ["start"]
+
+    @update
+    async def hold(self, target) -> None:
+        items = self.items  # a reference held across the await
+        await self.call(target, "inc")
+        items.append("after await")
+
+    @update
+    def trap_here(self) -> None:
+        self.items.append("rolled back")
+        raise ValueError("boom")
+
+    @query
+    def get(self) -> list:
+        return self.items
+
+
+async def test_a_trap_elsewhere_keeps_references_held_across_await_valid():
+    """Rollback refills containers in place, as Wasm memory stays where it is after a trap."""
+    async with Subnet() as net:
+        al = await net.deploy(Aliaser)
+        c = await net.deploy(Counter)
+        pending = al.submit("hold", c.id)
+        await net.step()
+        with pytest.raises(Reject):
+            await al.call("trap_here")
+        await net.run_until_idle()
+        assert pending.result() is None
+        assert await al.query("get") == ["start", "after await"]
