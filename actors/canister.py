@@ -51,6 +51,7 @@ class MethodInfo:
 
     __slots__ = (
         "_signature",
+        "fast_check",
         "fn",
         "is_async",
         "kind",
@@ -79,6 +80,7 @@ class MethodInfo:
         varargs = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params)
         self.max_args = None if varargs else len(positional)
         self._signature: tuple[tuple[Any, ...], tuple[Any, ...]] | None = None
+        self.fast_check: Any = False  # engine cache: False = not computed yet
 
     @property
     def signature(self) -> tuple[tuple[Any, ...], tuple[Any, ...]]:

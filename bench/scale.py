@@ -20,7 +20,7 @@ the interpreter and imports), reported after deploying and at the end; the trace
 recorded) is part of it and its event count is shown.
 
 The issue's figure is 1,000,000 messages for the largest size. By default every size runs
-``DEFAULT_MESSAGES`` messages (about 10-15 s each on a 2-core machine); ``--full`` runs
+``DEFAULT_MESSAGES`` messages (about 7-12 s each on a 2-core machine); ``--full`` runs
 1,000,000 messages per size, ``--messages N`` any count, ``--quick`` a smoke run.
 
 Target: per-message cost with 10,000 canisters <= 1.5x the cost with 10.

@@ -589,6 +589,46 @@ def check_args(values: Sequence[Any], types: Sequence[CandidType]) -> str | None
     return None
 
 
+def fast_validator(types: Sequence[CandidType]) -> Callable[[Sequence[Any]], bool] | None:
+    """A quick yes/no check of an argument tuple against simple parameter types (numbers,
+    text, bool, principal, blob, reserved), or None when some type needs the full check.
+
+    ``True`` means the arguments fit; ``False`` means "run :func:`check_args` for the message".
+    The engine checks every request's arguments, so this keeps the common case cheap."""
+    checks: list[tuple[Any, Any, Any]] = []
+    for t in types:
+        if isinstance(t, AnyType) or t == RESERVED:
+            checks.append((None, None, None))
+        elif isinstance(t, PrimType) and t.name in _INT_RANGES:
+            lo, hi = _INT_RANGES[t.name]
+            checks.append((int, lo, hi))
+        elif t == TEXT:
+            checks.append((str, None, None))
+        elif t == BOOL:
+            checks.append((bool, None, None))
+        elif t == PRINCIPAL:
+            checks.append((Principal, None, None))
+        elif t == BLOB:
+            checks.append((bytes, None, None))
+        else:
+            return None
+    n = len(checks)
+
+    def valid(values: Sequence[Any]) -> bool:
+        if len(values) != n:
+            return False
+        for v, (kind, lo, hi) in zip(values, checks, strict=True):
+            if kind is None:
+                continue
+            if type(v) is not kind:
+                return False
+            if (lo is not None and v < lo) or (hi is not None and v > hi):
+                return False
+        return True
+
+    return valid
+
+
 def _infer_type(v: Any) -> CandidType:
     """A Candid type for a value of an unannotated result (best effort)."""
     if v is None:

@@ -39,6 +39,7 @@ from sortedcontainers import SortedList
 from actors.canister import Call, Canister, MethodInfo
 
 from . import cleanup, errors
+from .candid import check_args, fast_validator
 from .cleanup import UnwindRecorder, handler_codes
 from .errors import ErrorCode, Reject, RejectCode
 from .heap import Heap, HeapError, copy_payload, copy_value
@@ -527,9 +528,13 @@ class Engine:
 
     @staticmethod
     def _type_error(info: MethodInfo, args: tuple) -> str | None:
-        try:
-            from .candid import check_args
-        except ImportError:  # pragma: no cover - candid is part of the package
+        """Whether the arguments fit the method's annotations (None) or why not."""
+        fast = info.fast_check
+        if fast is False:  # first call: compile a quick check for simple signatures
+            arg_types, _ = info.signature
+            fast = None if arg_types is None else fast_validator(arg_types)
+            info.fast_check = fast
+        if fast is not None and fast(args):
             return None
         arg_types, _ = info.signature
         if arg_types is None:

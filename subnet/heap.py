@@ -96,7 +96,13 @@ def decode(data: bytes) -> Any:
 
 def copy_value(value: Any) -> Any:
     """A deep copy through the wire format: what crosses a canister boundary is never shared."""
-    if type(value) in _IMMUTABLE_SCALARS:
+    kind = type(value)
+    if kind in _IMMUTABLE_SCALARS:
+        return value
+    if kind is tuple:  # argument tuples: usually a few scalars, shared safely as they are
+        for item in value:
+            if type(item) not in _IMMUTABLE_SCALARS:
+                return decode(encode(value))
         return value
     return decode(encode(value))
 

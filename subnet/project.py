@@ -1,0 +1,190 @@
+"""A project folder: ``subnet.toml`` names the canisters, ``.subnet/`` keeps the subnet.
+
+``subnet.toml``::
+
+    [subnet]                      # optional
+    seed = 0
+
+    [canisters.chat]
+    class = "actors.chat:Chat"    # module:class, importable from the project folder
+    init_arg = "()"               # optional: Candid text for the class's init
+
+The subnet itself lives in ``.subnet/state.cbor`` (:mod:`subnet.persist`). A command opens the
+project with :meth:`Project.session`, which takes an exclusive ``fcntl.flock`` on
+``.subnet/lock`` (so two commands never interleave their load-run-save), loads the state or
+starts a fresh subnet, and saves it back atomically when the command changed anything.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sys
+import time
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from actors.canister import Canister
+
+from . import persist
+from .api import Subnet
+from .ids import Principal
+
+CONFIG = "subnet.toml"
+STATE_DIR = ".subnet"
+STATE_FILE = "state.cbor"
+LOCK_FILE = "lock"
+LOCK_TIMEOUT_S = 30.0
+
+
+class ProjectError(Exception):
+    """A project that cannot be used as it is; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class CanisterSpec:
+    name: str
+    class_ref: str
+    init_arg: str | None = None
+
+
+@dataclass
+class Session:
+    """One command's view of the project: the subnet, and what the load noticed."""
+
+    net: Subnet
+    changed_code: list[Principal] = field(default_factory=list)
+
+
+def resolve_class(ref: str) -> type[Canister]:
+    """The canister class named ``module:Class`` (``module.Class`` is accepted too)."""
+    import importlib
+
+    module_name, sep, qualname = ref.partition(":")
+    if not sep:
+        module_name, _, qualname = ref.rpartition(".")
+    if not module_name or not qualname:
+        raise ProjectError(f"canister class {ref!r} is not of the form module:Class")
+    try:
+        obj: Any = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ProjectError(f"cannot import {module_name} (for {ref}): {exc}") from None
+    try:
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+    except AttributeError:
+        raise ProjectError(f"module {module_name} has no {qualname} (for {ref})") from None
+    if not (isinstance(obj, type) and issubclass(obj, Canister)):
+        raise ProjectError(f"{ref} is not a Canister subclass")
+    return obj
+
+
+class Project:
+    """A folder with a ``subnet.toml``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.state_dir = root / STATE_DIR
+        self.state_path = self.state_dir / STATE_FILE
+        config_path = root / CONFIG
+        try:
+            config = tomllib.loads(config_path.read_text())
+        except OSError as exc:
+            raise ProjectError(f"cannot read {config_path}: {exc.strerror or exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ProjectError(f"{config_path} is not valid TOML: {exc}") from None
+        subnet = config.get("subnet", {})
+        seed = subnet.get("seed", 0) if isinstance(subnet, dict) else 0
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise ProjectError(f"{CONFIG}: [subnet] seed must be an integer")
+        self.seed = seed
+        self.canisters: dict[str, CanisterSpec] = {}
+        canisters = config.get("canisters", {})
+        if not isinstance(canisters, dict):
+            raise ProjectError(f"{CONFIG}: [canisters] must be a table of canister tables")
+        for name, spec in canisters.items():
+            if not isinstance(spec, dict) or not isinstance(spec.get("class"), str):
+                raise ProjectError(f'{CONFIG}: [canisters.{name}] needs class = "module:Class"')
+            init_arg = spec.get("init_arg")
+            if init_arg is not None and not isinstance(init_arg, str):
+                raise ProjectError(f"{CONFIG}: [canisters.{name}] init_arg must be Candid text")
+            self.canisters[name] = CanisterSpec(name, spec["class"], init_arg)
+        # the project's own modules are importable, as a project's sources are to dfx
+        if str(root) not in sys.path:
+            sys.path.insert(0, str(root))
+
+    @classmethod
+    def find(cls, start: Path | None = None) -> Project:
+        """The project containing ``start`` (default: the working directory) or a parent."""
+        here = (start or Path.cwd()).resolve()
+        for folder in (here, *here.parents):
+            if (folder / CONFIG).is_file():
+                return cls(folder)
+        raise ProjectError(
+            f"Cannot find {CONFIG} in the current working directory or any of its parents. "
+            f"Did you forget to create one?"
+        )
+
+    # -- state ------------------------------------------------------------------------------
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the project's exclusive lock (waits up to LOCK_TIMEOUT_S for another command)."""
+        self.state_dir.mkdir(exist_ok=True)
+        fd = os.open(self.state_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            deadline = time.monotonic() + LOCK_TIMEOUT_S
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise ProjectError(
+                            f"another subnet command has held {self.state_dir / LOCK_FILE} for "
+                            f"{LOCK_TIMEOUT_S:.0f} s; try again when it has finished"
+                        ) from None
+                    time.sleep(0.05)
+            # temporary files left by a command killed while saving: the old state stands
+            for stale in self.state_dir.glob(f".{STATE_FILE}.*.tmp"):
+                stale.unlink(missing_ok=True)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def fresh(self) -> Subnet:
+        return Subnet(seed=self.seed)
+
+    @contextmanager
+    def session(self, *, accept_code_changes: bool = False) -> Iterator[Session]:
+        """Lock, load (or start) the subnet, yield it, save it if it changed, unlock."""
+        with self.locked():
+            if self.state_path.exists():
+                loaded = persist.load_state(
+                    self.state_path, accept_code_changes=accept_code_changes
+                )
+                session = Session(loaded.net, loaded.changed_code)
+                before: bytes | None = persist.dumps(session.net)
+            else:
+                session = Session(self.fresh())
+                before = None
+            try:
+                yield session
+                after = persist.dumps(session.net)
+                if after != before:
+                    from .trace import write_atomic
+
+                    write_atomic(self.state_path, after)
+            finally:
+                session.net.close()
+
+    def reset(self) -> None:
+        """Forget the subnet: the next command starts a fresh one."""
+        with self.locked():
+            self.state_path.unlink(missing_ok=True)
+
+
+__all__ = ["CONFIG", "CanisterSpec", "Project", "ProjectError", "Session", "resolve_class"]
