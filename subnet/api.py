@@ -342,7 +342,7 @@ class Subnet:
 
     async def _drive_until(self, done: Any) -> None:
         engine = self.engine
-        step = engine.step
+        step = engine._step
         while not done():
             for _ in range(STEPS_PER_CHECKPOINT):
                 if done():

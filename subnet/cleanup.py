@@ -32,7 +32,11 @@ from collections.abc import Coroutine
 from types import CodeType, FrameType
 from typing import Any
 
+from actors.canister import Call
+
 from .heap import HeapError, decode, encode
+
+_CALL_AWAIT = Call.__await__.__code__
 
 _HAS_HANDLERS: dict[CodeType, bool] = {}
 
@@ -46,8 +50,16 @@ def _has_handlers(code: CodeType) -> bool:
     return known
 
 
+_NONE: frozenset[CodeType] = frozenset()
+
+
 def handler_codes(coro: Coroutine[Any, Any, Any]) -> frozenset[CodeType]:
     """The code objects of the suspended chain of frames that have handlers."""
+    # the common case, a method awaiting a call directly with no handler: no walk needed
+    code = coro.cr_code
+    awaited = coro.cr_await
+    if getattr(awaited, "gi_code", None) is _CALL_AWAIT and not _HAS_HANDLERS.get(code, True):
+        return _NONE
     codes = set()
     obj: Any = coro
     while obj is not None:
@@ -57,7 +69,7 @@ def handler_codes(coro: Coroutine[Any, Any, Any]) -> frozenset[CodeType]:
         if _has_handlers(code):
             codes.add(code)
         obj = getattr(obj, "cr_await", None) or getattr(obj, "gi_yieldfrom", None)
-    return frozenset(codes)
+    return frozenset(codes) if codes else _NONE
 
 
 def capture(instance: object) -> dict[str, bytes | None]:

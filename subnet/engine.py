@@ -31,6 +31,9 @@ from __future__ import annotations
 import inspect
 from collections import deque
 from collections.abc import Callable, Coroutine
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +54,20 @@ from .trace import Trace
 
 DEFAULT_START_TIME_NS = 1_724_782_760_000_000_000  # 2024-08-27 18:19:20 UTC
 DEFAULT_STEP_NS = 1_000_000  # each step advances subnet time by 1 ms
+
+
+@contextmanager
+def fewer_collections(threshold: int = 50_000) -> Iterator[None]:
+    """Raise the garbage collector's first threshold for the duration of a stepping loop."""
+    old = gc.get_threshold()
+    if old[0] >= threshold:
+        yield
+        return
+    gc.set_threshold(threshold, *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 # -- errors the system produces (texts in subnet.errors, from the replica) ---------------------
@@ -84,6 +101,16 @@ _EXECUTION_ERRORS = frozenset(
         ErrorCode.CanisterWasmModuleNotFound,
     }
 )
+
+
+def _as_target(target: Any) -> Principal:
+    """A call target given as text or as something with an ``id`` (a handle)."""
+    if isinstance(target, str):
+        return Principal.from_text(target)
+    target = getattr(target, "id", target)
+    if not isinstance(target, Principal):
+        raise TypeError(f"call target {target!r} is not a principal")
+    return target
 
 
 class Source:
@@ -203,6 +230,9 @@ class CanisterState:
         return slot
 
 
+Done = tuple  # (kind, canister, method, outcome): what an internal step reports
+
+
 @dataclass(frozen=True, slots=True)
 class StepInfo:
     """What one step did: the unit a scenario can stop between."""
@@ -247,6 +277,7 @@ class Engine:
         self._subnet_queue: deque[Request] = deque()
         self._callbacks: dict[int, Callback] = {}
         self._buffered: tuple[CallContext, Any, Reject | None] | None = None
+        self._raw = self.trace.raw.append  # the hot paths record events through this
         # the management canister plugs in here: (engine, request) -> reply | Reject | PENDING
         self.subnet_handler: Callable[[Request], Any] | None = None
 
@@ -325,7 +356,7 @@ class Engine:
 
     def _enqueue_request(self, req: Request) -> None:
         receiver = req.receiver
-        if receiver == MANAGEMENT:
+        if not receiver._raw:  # the management canister: a subnet message
             self._subnet_queue.append(req)
             return
         cs = self.canisters.get(receiver)
@@ -335,7 +366,10 @@ class Engine:
         src = cs.queues.get(req.sender)
         if src is None:
             src = cs.queues[req.sender] = self._new_source("request", cs, req.sender)
-        self._push(src, req)
+        items = src.items
+        if not items:
+            self._ready.add(src.id)
+        items.append(req)
 
     def _deliver_response(self, callback_id: int | None, reply: Any, reject: Reject | None) -> None:
         """Queue the response to a callback on its canister (each response is its own source)."""
@@ -344,9 +378,11 @@ class Engine:
             # the callback was dropped (uninstall_code): the response goes nowhere
             self.trace.emit(self, "dropped", None, "", (callback_id,))
             return
-        cs = self.canisters[cb.canister]
-        src = self._new_source("response", cs, None)
-        self._push(src, Response(callback_id, reply, reject))
+        self._next_source = sid = self._next_source + 1
+        src = Source(sid, "response", self.canisters[cb.canister], None)
+        src.items.append(Response(callback_id, reply, reject))
+        self._sources[sid] = src
+        self._ready.add(sid)
 
     # -- answering ----------------------------------------------------------------------------
     def buffer_response(self, cs: CanisterState, reply: Any, reject: Reject | None) -> None:
@@ -414,7 +450,7 @@ class Engine:
                 )
             self._respond(ctx, None, error)
         if cs.call_contexts.pop(ctx.id, None) is not None:
-            self.trace.emit(self, "context_closed", cs.id, ctx.method, (ctx.id,))
+            self._raw((self.steps, self.time, "context_closed", cs.id, ctx.method, (ctx.id,)))
         if cs.status == "stopping" and not cs.call_contexts:
             self.finish_stop(cs)
 
@@ -433,10 +469,17 @@ class Engine:
 
     def step(self) -> StepInfo | None:
         """Perform exactly one scheduling step; ``None`` when there is nothing to do."""
+        done = self._step()
+        if done is None:
+            return None
+        return StepInfo(self.steps, self.time - self.step_ns, *done)
+
+    def _step(self) -> Done | None:
+        """One step; returns (kind, canister, method, outcome) or None. The hot loop."""
         if self._subnet_queue:
             req = self._subnet_queue.popleft()
             self.steps += 1
-            info = self._execute_subnet_message(req)
+            done = self._execute_subnet_message(req)
         elif self._ready:
             ready = self._ready
             if len(ready) > 1:
@@ -445,38 +488,45 @@ class Engine:
             else:
                 index = 0
             src = self._sources[ready[index]]
-            item = src.items.popleft()
-            if not src.items:
+            items = src.items
+            item = items.popleft()
+            kind = src.kind
+            if not items:
                 ready.remove(src.id)
-                if src.kind == "response":
+                if kind == "response":
                     del self._sources[src.id]
             self.steps += 1
-            cs = src.canister
-            kind = src.kind
             if kind == "response":
-                info = self._execute_response(cs, item)
+                done = self._execute_response(src.canister, item)
             else:
-                info = self._execute_request(cs, item, kind)
+                done = self._execute_request(src.canister, item, kind)
         else:
             return None
         self.time += self.step_ns
-        return info
+        return done
 
     def run_until_idle(self, max_steps: int | None = None) -> int:
-        """Step until nothing is left (or ``max_steps``); returns the number of steps taken."""
+        """Step until nothing is left (or ``max_steps``); returns the number of steps taken.
+
+        While it loops, the collector's first-generation threshold is raised: a step allocates
+        a few short-lived objects, and frequent collections of a large, live subnet cost more
+        than the steps themselves (docs/performance.md). The setting is restored on return.
+        """
         n = 0
-        step = self.step
-        while max_steps is None or n < max_steps:
-            if step() is None:
-                break
-            n += 1
+        step = self._step
+        with fewer_collections():
+            while max_steps is None or n < max_steps:
+                if step() is None:
+                    break
+                n += 1
         return n
 
-    def _info(self, kind: str, cid: Principal | None, method: str, outcome: str) -> StepInfo:
-        return StepInfo(self.steps, self.time, kind, cid, method, outcome)
+    @staticmethod
+    def _info(kind: str, cid: Principal | None, method: str, outcome: str) -> Done:
+        return (kind, cid, method, outcome)
 
     # -- subnet messages ----------------------------------------------------------------------
-    def _execute_subnet_message(self, req: Request) -> StepInfo:
+    def _execute_subnet_message(self, req: Request) -> Done:
         handler = self.subnet_handler
         if handler is None:
             outcome = "reject"
@@ -487,7 +537,7 @@ class Engine:
         return self._info("subnet", None, req.method, outcome)
 
     # -- canister messages --------------------------------------------------------------------
-    def _execute_request(self, cs: CanisterState, req: Request, kind: str) -> StepInfo:
+    def _execute_request(self, cs: CanisterState, req: Request, kind: str) -> Done:
         method = req.method
         if cs.status != "running":
             error = (
@@ -504,11 +554,12 @@ class Engine:
             return self._system_reject(
                 cs, req, kind, errors.canister_method_not_found(cs.id, method, "update")
             )
-        error = info.arity_error(len(req.args))
-        if error is None:
-            error = self._type_error(info, req.args)
-        if error is not None:
-            return self._system_reject(cs, req, kind, _decode_error(cs.id, method, error))
+        args = req.args
+        fast = info.fast_check
+        if fast is False or fast is None or not fast(args):  # the quick check did not pass
+            error = info.arity_error(len(args)) or self._type_error(info, args)
+            if error is not None:
+                return self._system_reject(cs, req, kind, _decode_error(cs.id, method, error))
         ctx = CallContext(
             self._new_id(),
             cs.id,
@@ -519,12 +570,9 @@ class Engine:
             manual_reply=info.manual_reply,
         )
         cs.call_contexts[ctx.id] = ctx
-        instance = cs.instance
-        fn = info.fn
-        args = req.args
-        outcome = self._run(cs, ctx, info, lambda: fn(instance, *args), None)
-        self.trace.emit(self, "exec", cs.id, method, (kind, ctx.id, outcome))
-        return self._info(kind, cs.id, method, outcome)
+        outcome = self._run(cs, ctx, info, args, None)
+        self._raw((self.steps, self.time, "exec", cs.id, method, (kind, ctx.id, outcome)))
+        return (kind, cs.id, method, outcome)
 
     @staticmethod
     def _type_error(info: MethodInfo, args: tuple) -> str | None:
@@ -542,14 +590,14 @@ class Engine:
         # optional trailing parameters (Python defaults) may be left out
         return check_args(args, arg_types[: len(args)])
 
-    def _system_reject(self, cs: CanisterState, req: Request, kind: str, error: Reject) -> StepInfo:
+    def _system_reject(self, cs: CanisterState, req: Request, kind: str, error: Reject) -> Done:
         if req.ingress is None and error.error_code in _EXECUTION_ERRORS:
             error = error.for_canister_caller()
         self.answer_request(req, None, error)
         self.trace.emit(self, "rejected", cs.id, req.method, (kind, int(error.error_code or 0)))
         return self._info(kind, cs.id, req.method, "reject")
 
-    def _execute_response(self, cs: CanisterState, resp: Response) -> StepInfo:
+    def _execute_response(self, cs: CanisterState, resp: Response) -> Done:
         cb = self._callbacks.pop(resp.callback_id, None)
         if cb is None:  # dropped by uninstall_code: the response goes nowhere
             self.trace.emit(self, "dropped", cs.id, "", (resp.callback_id,))
@@ -579,16 +627,13 @@ class Engine:
             )
         if coro is None:
             return self._orphaned(cs, ctx, cb, resp)
-        if resp.reject is not None:
-            outcome = self._run(cs, ctx, None, None, (coro, None, resp.reject))
-        else:
-            outcome = self._run(cs, ctx, None, None, (coro, resp.reply, None))
-        self.trace.emit(self, "exec", cs.id, method, ("response", ctx.id, outcome, cb.id))
-        return self._info("response", cs.id, method, outcome)
+        outcome = self._run(cs, ctx, None, None, (coro, resp.reply, resp.reject))
+        self._raw(
+            (self.steps, self.time, "exec", cs.id, method, ("response", ctx.id, outcome, cb.id))
+        )
+        return ("response", cs.id, method, outcome)
 
-    def _orphaned(
-        self, cs: CanisterState, ctx: CallContext, cb: Callback, resp: Response
-    ) -> StepInfo:
+    def _orphaned(self, cs: CanisterState, ctx: CallContext, cb: Callback, resp: Response) -> Done:
         """A response whose continuation is not in the heap: the callback traps."""
         frame = cs.frames.pop(cb.continuation_id, None)
         if frame is not None:
@@ -626,7 +671,7 @@ class Engine:
         cs: CanisterState,
         ctx: CallContext,
         info: MethodInfo | None,
-        start: Callable[[], Any] | None,
+        args: tuple[Any, ...] | None,
         resume: tuple[Coroutine[Any, Any, Any], Any, Reject | None] | None,
     ) -> str:
         """Run one message execution: start a method, or resume a frame with a response.
@@ -640,7 +685,7 @@ class Engine:
         recorder = None
         try:
             if resume is None:
-                result = start()  # type: ignore[misc]
+                result = info.fn(cs.instance, *args)  # type: ignore[union-attr, misc]
                 if info.is_async:  # type: ignore[union-attr]
                     coro = result
                     yielded = coro.send(None)
@@ -661,7 +706,7 @@ class Engine:
             yielded = None
             value = stop.value
         except Reject as rej:
-            return self._finish(cs, ctx, image, discard, ("reject", rej))
+            return self._finish(cs, ctx, image, discard, "reject", rej)
         except Exception as exc:
             changes = recorder.cleanup_changes(exc) if recorder is not None else None
             outcome = self._trap(cs, ctx, image, exc)
@@ -671,7 +716,7 @@ class Engine:
         finally:
             cs.current = None
         if yielded is None:
-            return self._finish(cs, ctx, image, discard, ("reply", value))
+            return self._finish(cs, ctx, image, discard, "reply", value)
         if discard:
             return self._trap(
                 cs, ctx, image, RuntimeError("a query method cannot make calls"), coro
@@ -689,18 +734,15 @@ class Engine:
             )
         return self._suspend(cs, ctx, image, coro, yielded)  # type: ignore[arg-type]
 
-    def _commit(self, cs: CanisterState) -> None:
-        cs.heap.commit(cs.instance)
-
     def _finish(
         self,
         cs: CanisterState,
         ctx: CallContext,
         image: Any,
         discard: bool,
-        result: tuple[str, Any],
+        kind: str,
+        value: Any,
     ) -> str:
-        kind, value = result
         if kind == "reply":
             try:
                 value = copy_value(value)
@@ -717,11 +759,12 @@ class Engine:
             cs.stable.restore(image)
         else:
             try:
-                self._commit(cs)
+                cs.heap.commit(cs.instance)
             except HeapError as exc:
                 return self._trap(cs, ctx, image, exc)
             cs.version += 1
-        self._flush_buffered()
+        if self._buffered is not None:
+            self._flush_buffered()
         if not ctx.responded and (reject is not None or not ctx.manual_reply):
             self._respond(ctx, value, reject)
         self._close_if_done(cs, ctx, None)
@@ -736,38 +779,36 @@ class Engine:
         call: Call,
     ) -> str:
         target = call.target
-        if isinstance(target, str):
+        if type(target) is not Principal:
             try:
-                target = Principal.from_text(target)
-            except ValueError as exc:
+                target = _as_target(target)
+            except (TypeError, ValueError) as exc:
                 return self._trap(cs, ctx, image, exc, coro)
-        elif not isinstance(target, Principal):
-            target = getattr(target, "id", target)
-            if not isinstance(target, Principal):
-                return self._trap(
-                    cs,
-                    ctx,
-                    image,
-                    TypeError(f"call target {call.target!r} is not a principal"),
-                    coro,
-                )
         try:
-            args = copy_payload(call.args) if target == MANAGEMENT else copy_value(call.args)
-            self._commit(cs)
+            args = copy_value(call.args) if target._raw else copy_payload(call.args)
+            cs.heap.commit(cs.instance)
         except HeapError as exc:
             return self._trap(cs, ctx, image, exc, coro)
         cs.version += 1
-        self._flush_buffered()
-        cont = self._new_id()
-        slot = cs.free_slot()
-        cs.continuations[slot] = cont
+        if self._buffered is not None:
+            self._flush_buffered()
+        self._next_id = cont = self._next_id + 1
+        self._next_id = cb_id = cont + 1
+        table = cs.continuations
+        slot = 0
+        while slot in table:  # the lowest free slot, as a slab allocator would give
+            slot += 1
+        table[slot] = cont
         cs.frames[cont] = coro
-        cb = Callback(self._new_id(), cs.id, ctx.id, target, call.method, cont, slot)
-        self._callbacks[cb.id] = cb
-        cs.callbacks[cb.id] = cb
+        method = call.method
+        cb = Callback(cb_id, cs.id, ctx.id, target, method, cont, slot)
+        self._callbacks[cb_id] = cb
+        cs.callbacks[cb_id] = cb
         ctx.outstanding += 1
-        self.trace.emit(self, "call", cs.id, call.method, (ctx.id, cb.id, target, cont, slot))
-        self._enqueue_request(Request(cs.id, target, call.method, args, cb.id, None))
+        self._raw(
+            (self.steps, self.time, "call", cs.id, method, (ctx.id, cb_id, target, cont, slot))
+        )
+        self._enqueue_request(Request(cs.id, target, method, args, cb_id, None))
         return "await"
 
     def _trap(

@@ -44,16 +44,24 @@ def _head(major: int, n: int) -> bytes:
     raise ValueError("length too large for CBOR")
 
 
+_TUPLE_HEAD = _head(6, TUPLE_TAG)
+_PRINCIPAL_HEAD = _head(6, PRINCIPAL_TAG)
+
+
 class HeapError(Exception):
     """A heap value that cannot be stored (not plain data); the message names the attribute."""
 
 
 def _encode_tuple(encoder: cbor2.CBOREncoder, value: tuple) -> None:
-    encoder.encode(cbor2.CBORTag(TUPLE_TAG, list(value)))
+    encoder.write(_TUPLE_HEAD + _head(4, len(value)))
+    encode_item = encoder.encode
+    for item in value:
+        encode_item(item)
 
 
 def _encode_principal(encoder: cbor2.CBOREncoder, value: Principal) -> None:
-    encoder.encode(cbor2.CBORTag(PRINCIPAL_TAG, bytes(value)))
+    raw = value._raw
+    encoder.write(_PRINCIPAL_HEAD + _head(2, len(raw)) + raw)
 
 
 def _encode_set(encoder: cbor2.CBOREncoder, value: set | frozenset) -> None:
@@ -164,8 +172,11 @@ class Heap:
         self._committed: dict[str, tuple[Any, bytes | None]] = {}
 
     def commit(self, instance: object) -> None:
+        state = instance.__dict__
+        if not state and not self._committed:
+            return  # a canister with an empty heap (common in benchmarks and relays)
         committed: dict[str, tuple[Any, bytes | None]] = {}
-        for name, value in instance.__dict__.items():
+        for name, value in state.items():
             if type(value) in _IMMUTABLE_SCALARS:
                 committed[name] = (value, None)
                 continue

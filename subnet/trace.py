@@ -63,13 +63,26 @@ class Hazard:
 
 
 class Trace:
-    """The events of one run, in order, plus the hazards among them."""
+    """The events of one run, in order, plus the hazards among them.
 
-    __slots__ = ("events", "hazards")
+    The engine appends plain tuples to ``raw`` (cheap enough to be always on); ``events`` turns
+    them into :class:`Event` named tuples when someone looks.
+    """
+
+    __slots__ = ("_events", "hazards", "raw")
 
     def __init__(self) -> None:
-        self.events: list[Event] = []
+        self.raw: list[tuple[Any, ...]] = []
+        self._events: list[Event] = []
         self.hazards: list[Hazard] = []
+
+    @property
+    def events(self) -> list[Event]:
+        done = len(self._events)
+        if done < len(self.raw):
+            make = Event._make
+            self._events.extend(make(e) for e in self.raw[done:])
+        return self._events
 
     def emit(
         self,
@@ -79,7 +92,7 @@ class Trace:
         method: str,
         data: tuple[Any, ...],
     ) -> None:
-        self.events.append(Event(engine.steps, engine.time, kind, canister, method, data))
+        self.raw.append((engine.steps, engine.time, kind, canister, method, data))
 
     def hazard(
         self,
@@ -91,19 +104,13 @@ class Trace:
     ) -> None:
         hz = Hazard(engine.steps, engine.time, kind, canister, explanation, dict(details))
         self.hazards.append(hz)
-        self.events.append(
-            Event(
-                engine.steps,
-                engine.time,
-                "hazard",
-                canister,
-                kind,
-                (explanation, tuple(sorted(details.items()))),
-            )
+        self.raw.append(
+            (engine.steps, engine.time, "hazard", canister, kind,
+             (explanation, tuple(sorted(details.items()))))
         )
 
     def __len__(self) -> int:
-        return len(self.events)
+        return len(self.raw)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.events)
@@ -112,7 +119,7 @@ class Trace:
         return self.events[index]
 
     def kinds(self) -> list[str]:
-        return [e.kind for e in self.events]
+        return [e[2] for e in self.raw]
 
 
 @dataclass(frozen=True)
@@ -131,7 +138,7 @@ def encode_trace(meta: dict[str, Any], decisions: list[int], events: list[Event]
             "version": VERSION,
             "meta": meta,
             "decisions": list(decisions),
-            "events": [tuple(e) for e in events],
+            "events": [tuple(e) for e in events],  # Event or raw tuple
         }
     )
 
