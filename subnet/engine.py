@@ -28,11 +28,10 @@ calls discarded). Outgoing calls are only enqueued at commit.
 
 from __future__ import annotations
 
+import gc
 import inspect
 from collections import deque
-from collections.abc import Callable, Coroutine
-import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any

@@ -105,8 +105,14 @@ class Trace:
         hz = Hazard(engine.steps, engine.time, kind, canister, explanation, dict(details))
         self.hazards.append(hz)
         self.raw.append(
-            (engine.steps, engine.time, "hazard", canister, kind,
-             (explanation, tuple(sorted(details.items()))))
+            (
+                engine.steps,
+                engine.time,
+                "hazard",
+                canister,
+                kind,
+                (explanation, tuple(sorted(details.items()))),
+            )
         )
 
     def __len__(self) -> int:
