@@ -286,23 +286,41 @@ class Subnet:
         *init_args: Any,
         name: str | None = None,
         controllers: list[Principal] | None = None,
+        sender: Principal | None = None,
     ) -> CanisterHandle:
-        """Create a canister, install ``cls`` with ``init(*init_args)``, set its controllers."""
+        """Create a canister, install ``cls`` with ``init(*init_args)``, set its controllers.
+
+        ``sender`` (default ``net.default_identity``) creates and installs it, and is its
+        controller unless ``controllers`` says otherwise."""
         if not (isinstance(cls, type) and issubclass(cls, Canister)):
             raise SubnetError(f"deploy needs a Canister subclass, got {cls!r}")
         if name is not None and name in self._names:
             raise SubnetError(f"a canister named {name!r} already exists")
         ic = self.management
-        created = await ic.create_canister()
+        created = await ic.create_canister(sender=sender)
         cid = created.canister_id
         await ic.install_code(
-            mode="install", canister_id=cid, wasm_module=cls, arg=tuple(init_args)
+            mode="install", canister_id=cid, wasm_module=cls, arg=tuple(init_args), sender=sender
         )
         if controllers is not None:
-            await ic.update_settings(canister_id=cid, settings={"controllers": list(controllers)})
+            await ic.update_settings(
+                canister_id=cid, settings={"controllers": list(controllers)}, sender=sender
+            )
         if name is not None:
-            self._names[name] = cid
+            self.register_name(name, cid)
         return CanisterHandle(self, cid, name)
+
+    def register_name(self, name: str, canister_id: Principal) -> None:
+        """Let ``name`` stand for ``canister_id`` wherever a canister is named."""
+        self._names[name] = canister_id
+
+    def forget_name(self, name: str) -> None:
+        self._names.pop(name, None)
+
+    @property
+    def names(self) -> dict[str, Principal]:
+        """Canister names given at deploy (or registered), in the order given."""
+        return dict(self._names)
 
     # -- messages -----------------------------------------------------------------------------
     def submit(

@@ -139,7 +139,7 @@ def _sender(net: Subnet, args: argparse.Namespace) -> Principal:
 
 def _canister_id(net: Subnet, name: str) -> Principal:
     """A canister name of this project (as deployed) or a canister id in textual form."""
-    cid = net._names.get(name)
+    cid = net.names.get(name)
     if cid is not None:
         return cid
     try:
@@ -219,7 +219,7 @@ async def cmd_deploy(args: argparse.Namespace, project: Project, session: Sessio
         except ProjectError as exc:
             raise CliError(f"Failed to load canister '{name}'.", str(exc)) from None
     out("Deploying all canisters." if args.name is None else f"Deploying: {args.name}")
-    missing = [n for n in names if n not in net._names]
+    missing = [n for n in names if n not in net.names]
     if missing:
         out("Creating canisters...")
         for name in missing:
@@ -227,12 +227,12 @@ async def cmd_deploy(args: argparse.Namespace, project: Project, session: Sessio
             created = await _management(
                 net, f"Failed to create canister '{name}'.", "create_canister", sender
             )
-            net._names[name] = created.canister_id
+            net.register_name(name, created.canister_id)
             out(f"{name} canister created with canister id: {created.canister_id}")
     out("Installing canisters...")
     for name in names:
         cls = classes[name]
-        cid = net._names[name]
+        cid = net.names[name]
         text = args.argument if args.argument is not None else project.canisters[name].init_arg
         current = _code(net, cid)
         if current is None:
@@ -378,9 +378,9 @@ async def cmd_delete(args: argparse.Namespace, project: Project, session: Sessio
         _sender(net, args),
         canister_id=cid,
     )
-    for name, known in list(net._names.items()):
+    for name, known in list(net.names.items()):
         if known == cid:
-            del net._names[name]
+            net.forget_name(name)
 
 
 async def cmd_metadata(args: argparse.Namespace, project: Project, session: Session) -> None:

@@ -58,6 +58,7 @@ in a whole image (root, size and height together).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from typing import Final
 
 __all__ = [
@@ -276,6 +277,25 @@ class _Content:
     def to_bytes(self) -> bytes:
         """The whole content, ``size() * PAGE_SIZE`` bytes."""
         return _gather(self._root, self._height, 0, self._size * _CHUNKS_PER_PAGE)
+
+    def stored_chunks(self) -> Iterator[tuple[int, bytes]]:
+        """``(chunk index, chunk)`` for every chunk stored, in index order (absent = zeros).
+        For writing a memory out sparsely."""
+
+        def walk(node: _Node, height: int, base: int) -> Iterator[tuple[int, bytes]]:
+            kids = node.kids
+            if height == 1:
+                for i, chunk in enumerate(kids):
+                    if chunk is not None:
+                        yield base + i, chunk
+                return
+            span = len(kids) ** (height - 1)
+            for i, child in enumerate(kids):
+                if child is not None:
+                    yield from walk(child, height - 1, base + i * span)
+
+        if self._root is not None:
+            yield from walk(self._root, self._height, 0)
 
     def held_chunks(self) -> int:
         """Number of stored (non-implicit) 4 KiB chunk slots.  O(changed) thanks to caching."""

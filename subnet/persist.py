@@ -33,7 +33,6 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,30 +78,6 @@ class LoadedState:
 # -- stable memory, sparsely ----------------------------------------------------------------------
 
 
-def _stored_chunks(memory: StableMemory | MemoryImage) -> Iterator[tuple[int, bytes]]:
-    """``(chunk index, chunk)`` for every chunk the memory stores, in index order.
-
-    Walks the copy-on-write radix tree of :mod:`subnet.memory` (absent subtrees are zeros).
-    """
-    root = memory._root
-    if root is None:
-        return
-
-    def walk(node: Any, height: int, base: int) -> Iterator[tuple[int, bytes]]:
-        kids = node.kids
-        if height == 1:
-            for i, chunk in enumerate(kids):
-                if chunk is not None:
-                    yield base + i, chunk
-            return
-        span = len(kids) ** (height - 1)
-        for i, child in enumerate(kids):
-            if child is not None:
-                yield from walk(child, height - 1, base + i * span)
-
-    yield from walk(root, memory._height, 0)
-
-
 class _ChunkPool:
     """Distinct chunk objects, numbered in order of first appearance."""
 
@@ -121,7 +96,7 @@ class _ChunkPool:
     def memory(self, memory: StableMemory | MemoryImage) -> dict[str, Any]:
         return {
             "pages": memory.size(),
-            "chunks": [[i, self.ref(c)] for i, c in _stored_chunks(memory)],
+            "chunks": [[i, self.ref(c)] for i, c in memory.stored_chunks()],
         }
 
 

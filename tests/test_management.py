@@ -478,3 +478,14 @@ async def test_inspect_reports_system_state():
         )
         assert view.controllers == [net.default_identity]
         assert "relay" in view.call_context_summaries[0]
+
+
+async def test_deploy_as_another_identity():
+    async with Subnet() as net:
+        alice = net.identity("alice")
+        s = await net.deploy(Store, 2, name="s", sender=alice)
+        assert net.inspect(s).controllers == [alice]
+        assert net.names == {"s": s.id}
+        with pytest.raises(Reject):
+            await net.management.stop_canister(canister_id=s.id)  # the default identity
+        await net.management.stop_canister(canister_id=s.id, sender=alice)
