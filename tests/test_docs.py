@@ -14,9 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)
-PAGES = sorted(
-    p for p in [ROOT / "README.md", *DOCS.glob("*.md")] if "```python" in p.read_text()
-)
+PAGES = sorted(p for p in [ROOT / "README.md", *DOCS.glob("*.md")] if "```python" in p.read_text())
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])
