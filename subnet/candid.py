@@ -595,21 +595,33 @@ def fast_validator(types: Sequence[CandidType]) -> Callable[[Sequence[Any]], boo
 
     ``True`` means the arguments fit; ``False`` means "run :func:`check_args` for the message".
     The engine checks every request's arguments, so this keeps the common case cheap."""
-    checks: list[tuple[Any, Any, Any]] = []
-    for t in types:
+
+    def simple(t: CandidType) -> tuple[Any, Any, Any] | None:
         if isinstance(t, AnyType) or t == RESERVED:
-            checks.append((None, None, None))
-        elif isinstance(t, PrimType) and t.name in _INT_RANGES:
+            return (None, None, None)
+        if isinstance(t, PrimType) and t.name in _INT_RANGES:
             lo, hi = _INT_RANGES[t.name]
-            checks.append((int, lo, hi))
-        elif t == TEXT:
-            checks.append((str, None, None))
-        elif t == BOOL:
-            checks.append((bool, None, None))
-        elif t == PRINCIPAL:
-            checks.append((Principal, None, None))
-        elif t == BLOB:
-            checks.append((bytes, None, None))
+            return (int, lo, hi)
+        for prim, kind in ((TEXT, str), (BOOL, bool), (PRINCIPAL, Principal), (BLOB, bytes)):
+            if t == prim:
+                return (kind, None, None)
+        return None
+
+    def fits(v: Any, check: tuple[Any, Any, Any]) -> bool:
+        kind, lo, hi = check
+        if kind is None:
+            return True
+        if type(v) is not kind:
+            return False
+        return not ((lo is not None and v < lo) or (hi is not None and v > hi))
+
+    checks: list[tuple[str, tuple[Any, Any, Any]]] = []
+    for t in types:
+        check = simple(t)
+        if check is not None:
+            checks.append(("one", check))
+        elif isinstance(t, VecType) and t.py is list and (check := simple(t.inner)) is not None:
+            checks.append(("vec", check))  # e.g. a route: vec principal
         else:
             return None
     n = len(checks)
@@ -617,12 +629,11 @@ def fast_validator(types: Sequence[CandidType]) -> Callable[[Sequence[Any]], boo
     def valid(values: Sequence[Any]) -> bool:
         if len(values) != n:
             return False
-        for v, (kind, lo, hi) in zip(values, checks, strict=True):
-            if kind is None:
-                continue
-            if type(v) is not kind:
-                return False
-            if (lo is not None and v < lo) or (hi is not None and v > hi):
+        for v, (shape, check) in zip(values, checks, strict=True):
+            if shape == "one":
+                if not fits(v, check):
+                    return False
+            elif type(v) is not list or not all(fits(item, check) for item in v):
                 return False
         return True
 

@@ -492,8 +492,10 @@ class Engine:
             kind = src.kind
             if not items:
                 ready.remove(src.id)
-                if kind == "response":
+                if kind != "ingress":  # an empty pair queue is forgotten (a new one is made)
                     del self._sources[src.id]
+                    if kind == "request":
+                        del src.canister.queues[src.sender]
             self.steps += 1
             if kind == "response":
                 done = self._execute_response(src.canister, item)

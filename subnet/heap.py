@@ -102,17 +102,42 @@ def decode(data: bytes) -> Any:
     return cbor2.loads(data, semantic_decoders=_DECODERS)
 
 
-def copy_value(value: Any) -> Any:
-    """A deep copy through the wire format: what crosses a canister boundary is never shared."""
+class _Slow(Exception):
+    """The value is too big or too unusual for the quick copy: use the wire format."""
+
+
+_QUICK_LIMIT = 64  # items per container; beyond that the C encoder is faster
+
+
+def _quick_copy(value: Any, depth: int) -> Any:
     kind = type(value)
     if kind in _IMMUTABLE_SCALARS:
         return value
-    if kind is tuple:  # argument tuples: usually a few scalars, shared safely as they are
-        for item in value:
-            if type(item) not in _IMMUTABLE_SCALARS:
-                return decode(encode(value))
+    if depth > 4:
+        raise _Slow
+    if kind is tuple or kind is list:
+        if len(value) > _QUICK_LIMIT:
+            raise _Slow
+        items = [_quick_copy(item, depth + 1) for item in value]
+        return items if kind is list else tuple(items)
+    if kind is dict:
+        if len(value) > _QUICK_LIMIT:
+            raise _Slow
+        return {_quick_copy(k, depth + 1): _quick_copy(v, depth + 1) for k, v in value.items()}
+    raise _Slow  # sets (their encoding is canonical), bytearrays, anything else
+
+
+def copy_value(value: Any) -> Any:
+    """A deep copy as through the wire format: what crosses a canister boundary is never
+    shared. Small payloads of plain data are copied directly (the common case: a few scalars,
+    a short list of principals); anything else goes through CBOR, which also refuses what is
+    not plain data."""
+    if type(value) in _IMMUTABLE_SCALARS:
         return value
-    return decode(encode(value))
+    try:
+        return _quick_copy(value, 0)
+    except _Slow:
+        return decode(encode(value))
 
 
 def restore_into(live: Any, saved: Any) -> Any:
