@@ -53,6 +53,7 @@ from .trace import Trace
 
 DEFAULT_START_TIME_NS = 1_724_782_760_000_000_000  # 2024-08-27 18:19:20 UTC
 DEFAULT_STEP_NS = 1_000_000  # each step advances subnet time by 1 ms
+QUEUE_CAPACITY = 500  # requests from one canister to another waiting at once (the IC's limit)
 
 
 @contextmanager
@@ -264,6 +265,7 @@ class Engine:
         self.strategy: Strategy = strategy if strategy is not None else round_robin()
         self.time = start_time_ns
         self.step_ns = step_ns
+        self.queue_capacity = QUEUE_CAPACITY
         self.orphan_policy = orphan_policy
         self.steps = 0
         self.canisters: dict[Principal, CanisterState] = {}
@@ -679,7 +681,19 @@ class Engine:
 
         Returns the outcome: "reply", "reject", "await" (suspended on a call), or "trap".
         """
-        image = cs.stable.fork()
+        return self._execute(cs, ctx, info, args, resume, cs.stable.fork())
+
+    def _execute(
+        self,
+        cs: CanisterState,
+        ctx: CallContext,
+        info: MethodInfo | None,
+        args: tuple[Any, ...] | None,
+        resume: tuple[Coroutine[Any, Any, Any], Any, Reject | None] | None,
+        image: Any,
+    ) -> str:
+        """The body of :meth:`_run`, against the stable-memory image taken at its start (a
+        call refused at once continues the same execution through here)."""
         cs.current = ctx
         discard = info is not None and info.kind == "query"
         coro = None
@@ -785,6 +799,17 @@ class Engine:
                 target = _as_target(target)
             except (TypeError, ValueError) as exc:
                 return self._trap(cs, ctx, image, exc, coro)
+        if target._raw:
+            receiver = self.canisters.get(target)
+            queue = receiver.queues.get(cs.id) if receiver is not None else None
+            if queue is not None and len(queue.items) >= self.queue_capacity:
+                # ic0.call_perform fails: the await raises at once, in this same execution
+                refused = Reject(
+                    RejectCode.SYS_TRANSIENT,
+                    f"Couldn't send message: the queue from {cs.id} to {target} is full "
+                    f"(maximum queue capacity {self.queue_capacity} reached)",
+                )
+                return self._execute(cs, ctx, None, None, (coro, None, refused), image)
         try:
             args = copy_value(call.args) if target._raw else copy_payload(call.args)
             cs.heap.commit(cs.instance)

@@ -448,3 +448,42 @@ async def test_a_trap_elsewhere_keeps_references_held_across_await_valid():
         await net.run_until_idle()
         assert pending.result() is None
         assert await al.query("get") == ["start", "after await"]
+
+
+class Flooder(Canister):
+    def init(self):
+        self.refused = 0
+
+    @update
+    async def send(self, sink, item: int) -> str:
+        try:
+            await self.call(sink, "take", item)
+        except Reject as rej:
+            self.refused += 1
+            return f"{rej.reject_code.name}: {rej.reject_message}"
+        return "sent"
+
+
+class Oldest:
+    """Always run the oldest ready source: here, the flooder's ingress queue."""
+
+    name = "oldest"
+
+    def choose(self, ready):
+        return 0
+
+
+async def test_a_full_queue_refuses_the_call_at_once():
+    async with Subnet(strategy=Oldest()) as net:
+        net.engine.queue_capacity = 3
+        sink = await net.deploy(Sink)
+        flooder = await net.deploy(Flooder)
+        calls = [flooder.submit("send", sink.id, i) for i in range(5)]
+        for _ in range(5):  # only the flooder runs: five executions, five calls
+            await net.step()
+        await net.run_until_idle()
+        results = [p.result() for p in calls]
+        assert results[:3] == ["sent"] * 3
+        assert all(r.startswith("SYS_TRANSIENT: Couldn't send message") for r in results[3:])
+        assert await sink.query("seen") == [0, 1, 2]
+        assert net.inspect(flooder).heap["refused"] == 2
