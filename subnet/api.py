@@ -168,6 +168,14 @@ class CanisterView:
         ]
 
     @property
+    def held_bytes(self) -> int:
+        """Bytes actually held for this canister and its snapshots (chunks shared copy-on-write
+        counted once); ``canister_status`` reports ``memory_size`` as the IC counts it."""
+        from .management import held_bytes
+
+        return held_bytes(self._cs)
+
+    @property
     def queued_messages(self) -> int:
         sources = [self._cs.ingress, *self._cs.queues.values()]
         return sum(len(s.items) for s in sources if s is not None)

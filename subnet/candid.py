@@ -1566,6 +1566,9 @@ class _Parser:
         if t.kind == "id":
             self.next()
             return t.value
+        if t.kind == "bool":  # dfx prints a field named true/false unquoted: read it back
+            self.next()
+            return "true" if t.value else "false"
         if t.kind == "text":
             self.next()
             return self.text_value(t)
@@ -1579,7 +1582,7 @@ class _Parser:
         seen: dict[int, str | int] = {}
         while self.peek().kind != "}":
             t = self.peek()
-            if t.kind in ("dec", "hex", "id", "text") and self.peek(1).kind == "=":
+            if t.kind in ("dec", "hex", "id", "bool", "text") and self.peek(1).kind == "=":
                 label = self.label()
                 assert label is not None
                 self.next()  # '='

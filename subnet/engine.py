@@ -99,8 +99,25 @@ _EXECUTION_ERRORS = frozenset(
         ErrorCode.CanisterMethodNotFound,
         ErrorCode.CanisterCalledTrap,
         ErrorCode.CanisterWasmModuleNotFound,
+        ErrorCode.CanisterStopped,
+        ErrorCode.CanisterStopping,
     }
 )
+
+
+def _induction_error(cs: CanisterState) -> Reject:
+    """A message for a canister that is not running, refused as it arrives."""
+    if cs.status == "stopped":
+        return errors.canister_stopped(cs.id)
+    return errors.canister_stopping(cs.id)
+
+
+def _wrong_sender_version(args: tuple[Any, ...], version: int) -> bool:
+    """A management call whose ``sender_canister_version`` is not the caller's version."""
+    if len(args) != 1 or not isinstance(args[0], dict):
+        return False
+    given = args[0].get("sender_canister_version")
+    return given is not None and given != version
 
 
 def _as_target(target: Any) -> Principal:
@@ -344,6 +361,9 @@ class Engine:
         if cs is None:
             self._finish_ingress(ing, None, errors.call_target_not_found(receiver))
             return ing
+        if cs.status != "running":  # refused at induction
+            self._finish_ingress(ing, None, _induction_error(cs))
+            return ing
         src = cs.ingress
         if src is None:
             src = cs.ingress = self._new_source("ingress", cs, None)
@@ -363,6 +383,9 @@ class Engine:
         cs = self.canisters.get(receiver)
         if cs is None:
             self._deliver_response(req.callback_id, None, errors.call_target_not_found(receiver))
+            return
+        if cs.status != "running":  # refused at induction: the caller gets a reject response
+            self._deliver_response(req.callback_id, None, _induction_error(cs))
             return
         src = cs.queues.get(req.sender)
         if src is None:
@@ -542,12 +565,8 @@ class Engine:
     # -- canister messages --------------------------------------------------------------------
     def _execute_request(self, cs: CanisterState, req: Request, kind: str) -> Done:
         method = req.method
-        if cs.status != "running":
-            error = (
-                errors.canister_stopped(cs.id)
-                if cs.status == "stopped"
-                else errors.canister_stopping(cs.id)
-            )
+        if cs.status != "running":  # queued before the canister began stopping
+            error = errors.canister_not_running(cs.id, cs.status == "stopped")
             return self._system_reject(cs, req, kind, error)
         code = cs.code
         if code is None:
@@ -815,6 +834,7 @@ class Engine:
             cs.heap.commit(cs.instance)
         except HeapError as exc:
             return self._trap(cs, ctx, image, exc, coro)
+        version_during = cs.version  # what ic0.canister_version returned in this execution
         cs.version += 1
         if self._buffered is not None:
             self._flush_buffered()
@@ -834,7 +854,12 @@ class Engine:
         self._raw(
             (self.steps, self.time, "call", cs.id, method, (ctx.id, cb_id, target, cont, slot))
         )
-        self._enqueue_request(Request(cs.id, target, method, args, cb_id, None))
+        if not target._raw and _wrong_sender_version(args, version_during):
+            given = args[0]["sender_canister_version"]
+            rej = errors.sender_version_mismatch(given, version_during).for_canister_caller()
+            self._deliver_response(cb_id, None, rej)
+        else:
+            self._enqueue_request(Request(cs.id, target, method, args, cb_id, None))
         return "await"
 
     def _trap(

@@ -27,6 +27,7 @@ __all__ = [
     "canister_method_not_found",
     "canister_non_empty",
     "canister_not_found",
+    "canister_not_running",
     "canister_queue_full",
     "canister_rejected_message",
     "canister_stopped",
@@ -37,14 +38,17 @@ __all__ = [
     "delete_canister_not_stopped",
     "delete_canister_self",
     "did_not_reply",
+    "hook_status_inconsistent",
     "ingress_not_controller",
     "invalid_management_payload",
     "invalid_slice",
     "invalid_snapshot_id",
     "invalid_snapshot_metadata",
+    "invalid_wasm_module",
     "management_method_not_found",
     "no_response",
     "only_canisters_can_call",
+    "sender_version_mismatch",
     "slice_too_large",
     "snapshot_globals_mismatch",
     "snapshot_immutable",
@@ -54,6 +58,7 @@ __all__ = [
     "snapshot_not_controller",
     "snapshot_not_found",
     "snapshot_of_empty_canister",
+    "state_canister_not_found",
     "stop_request_cancelled",
     "wasm_module_not_found",
 ]
@@ -291,6 +296,52 @@ def canister_not_found(canister_id: PrincipalLike) -> Reject:
     )
 
 
+def state_canister_not_found(canister_id: PrincipalLike) -> Reject:
+    """301 as the execution environment reports it when a management call names a canister
+    the subnet does not have: ``Canister <id> not found.``, with no help line (the snapshot
+    tests of ``rs/execution_environment`` compare this whole text)."""
+    return Reject.from_error(
+        ErrorCode.CanisterNotFound, f"Canister {_text(canister_id)} not found."
+    )
+
+
+def invalid_wasm_module() -> Reject:
+    """505: a snapshot's module is not a module this subnet can run (``CanisterInvalidWasm``:
+    ``Canister's Wasm module is not valid: ...``).
+
+    Source: ``rs/execution_environment/tests/canister_snapshots.rs``
+    (``upload_and_load_snapshot_with_invalid_wasm``)."""
+    return Reject.from_error(
+        ErrorCode.CanisterInvalidWasm,
+        "Canister's Wasm module is not valid: Failed to decode wasm module: unsupported "
+        "canister module format.",
+    )
+
+
+def sender_version_mismatch(given: int, actual: int) -> Reject:
+    """504: ``sender_canister_version`` differs from the calling canister's version.
+
+    Source: ``rs/embedders/src/wasmtime_embedder/system_api/sandbox_safe_system_state.rs``
+    (``validate_sender_canister_version``)."""
+    return Reject.from_error(
+        ErrorCode.CanisterContractViolation,
+        f"Management canister call payload includes sender canister version {given} that does "
+        f"not match the actual sender canister version {actual}.",
+    )
+
+
+def hook_status_inconsistent(status: str, satisfied: bool) -> Reject:
+    """408: an uploaded snapshot's low-memory hook status contradicts the canister's state.
+
+    Source: ``rs/execution_environment/src/canister_manager.rs`` (``load_canister_snapshot``)."""
+    name = "".join(part.capitalize() for part in status.split("_"))
+    return Reject.from_error(
+        ErrorCode.InvalidManagementPayload,
+        f"Hook status ({name}) of uploaded snapshot is inconsistent with the canister's state "
+        f"(hook condition satisfied: {str(satisfied).lower()}).",
+    )
+
+
 def call_target_not_found(canister_id: PrincipalLike) -> Reject:
     """301, for a message to a canister that does not exist (induction and routing):
     ``Canister <id> not found``, no full stop, no help. Also what the ingress filter of the
@@ -341,6 +392,14 @@ def canister_stopped(canister_id: PrincipalLike) -> Reject:
     Source: ``rs/interfaces/src/messaging.rs`` (``IngressInductionError``) and
     ``rs/replicated_state/src/replicated_state.rs`` (``StateError``)."""
     return Reject.from_error(ErrorCode.CanisterStopped, f"Canister {_text(canister_id)} is stopped")
+
+
+def canister_not_running(canister_id: PrincipalLike, stopped: bool) -> Reject:
+    """508 / 509 for a message that was already queued when its canister stopped (or began
+    stopping): ``Canister <id> is not running`` (``rs/execution_environment/src/util.rs``,
+    and the ``stopp*_canister_rejects_requests`` tests of the execution environment)."""
+    code = ErrorCode.CanisterStopped if stopped else ErrorCode.CanisterStopping
+    return Reject.from_error(code, f"Canister {_text(canister_id)} is not running")
 
 
 def canister_stopped_query(canister_id: PrincipalLike) -> Reject:

@@ -27,6 +27,7 @@ from . import errors, lifecycle, snapshots
 from .engine import CanisterState, Engine
 from .errors import ErrorCode, Reject, RejectCode
 from .ids import MANAGEMENT, Principal, SnapshotId
+from .memory import PAGE_SIZE
 from .messages import Request
 from .records import CONVERTERS
 
@@ -289,7 +290,7 @@ class Management:
     def canister(self, cid: Principal) -> CanisterState:
         cs = self.engine.get(cid)
         if cs is None:
-            raise errors.canister_not_found(cid)
+            raise errors.state_canister_not_found(cid)
         return cs
 
     def controlled(self, req: Request, cid: Principal) -> CanisterState:
@@ -459,7 +460,7 @@ class Management:
     ) -> dict[str, Any]:
         cs = self.canister(canister_id)
         n = min(num_requested_changes or 0, MAX_HISTORY)
-        changes = cs.history[len(cs.history) - n :] if n else []
+        changes = cs.history[max(0, len(cs.history) - n) :] if n else []
         return {
             "total_num_changes": cs.total_num_changes,
             "recent_changes": [dict(c) for c in changes],
@@ -515,13 +516,29 @@ STOP_CANCELLED = Reject(RejectCode.CANISTER_ERROR, "stop cancelled")  # marker, 
 
 
 def memory_size(cs: CanisterState) -> int:
-    """Bytes the canister uses: heap image, stable memory held, snapshots (shared chunks once)."""
+    """Memory the canister is charged for, as the IC counts it: module, heap (whole pages),
+    stable memory (its size in pages), certified data, and each snapshot's ``total_size``.
+    (What is actually held is less: snapshots share stable-memory chunks with the canister;
+    see :func:`held_bytes`.)"""
+    from .snapshots import module_bytes, pad_to_pages
+
+    if cs.code is None:
+        own = 0
+    else:
+        own = len(module_bytes(cs.code)) + len(pad_to_pages(cs.heap.image()))
+    own += cs.stable.size() * PAGE_SIZE + len(cs.certified_data)
+    return own + sum(s.total_size for s in cs.snapshots.values())
+
+
+def held_bytes(cs: CanisterState) -> int:
+    """Bytes actually held for the canister: heap image, stable-memory chunks (each shared chunk
+    once), and the snapshots' own heap images and modules."""
     from .memory import unique_bytes
 
     heap_bytes = len(cs.heap.image()) if cs.code is not None else 0
     memories = [cs.stable, *(s.stable for s in cs.snapshots.values())]
-    snapshot_other = sum(s.total_size - s.stable_size for s in cs.snapshots.values())
-    return heap_bytes + unique_bytes(*memories) + snapshot_other
+    others = sum(len(s.module) + len(s.heap_image) for s in cs.snapshots.values())
+    return heap_bytes + unique_bytes(*memories) + others
 
 
 # -- the scenario-side client -----------------------------------------------------------------

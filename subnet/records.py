@@ -10,7 +10,7 @@ API (``net.management``) turns those into the dataclasses below, which read like
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .ids import Principal, SnapshotId
@@ -78,7 +78,7 @@ class SnapshotMetadata:
     source: str  # "taken_from_canister" | "metadata_upload"
     taken_at_timestamp: int
     wasm_module_size: int
-    exported_globals: tuple[Any, ...]
+    globals: tuple[Any, ...]
     wasm_memory_size: int
     stable_memory_size: int
     wasm_chunk_store: tuple[bytes, ...]
@@ -86,7 +86,7 @@ class SnapshotMetadata:
     certified_data: bytes
     global_timer: dict[str, Any] | None
     on_low_wasm_memory_hook_status: str | None
-    checksum: bytes
+    checksum: bytes = field(default=b"", compare=False)  # an extension: the content's SHA-256
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def to_info(data: dict[str, Any]) -> CanisterInfoResult:
 
 def to_metadata(data: dict[str, Any]) -> SnapshotMetadata:
     values = dict(data)
-    values["exported_globals"] = tuple(values.get("exported_globals", ()))
+    values["globals"] = tuple(values.get("globals", ()))
     values["wasm_chunk_store"] = tuple(values.get("wasm_chunk_store", ()))
     return _build(SnapshotMetadata, values)
 

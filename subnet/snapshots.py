@@ -51,6 +51,9 @@ if TYPE_CHECKING:
     from .management import Management
 
 MAX_SLICE_SIZE = 2_000_000
+MAX_GLOBALS = 1000
+GLOBAL_KINDS = frozenset({"i32", "i64", "f32", "f64", "v128"})
+HOOK_STATUSES = frozenset({"condition_not_satisfied", "ready", "executed"})
 MODULE_MAGIC = b"subnet-python-canister\n"
 
 
@@ -76,6 +79,8 @@ class StoredSnapshot:
     # and the content above is parsed from them when the snapshot is used (``materialize``)
     buffers: dict[str, bytearray] | None = None
     dirty: bool = False
+    globals: tuple[Any, ...] = ()  # uploaded metadata only: a Python canister exports none
+    hook_status: str = "condition_not_satisfied"
 
     def materialize(self) -> None:
         """Parse an uploaded snapshot's bytes (raises ``ValueError`` if they are not a valid
@@ -105,7 +110,7 @@ class StoredSnapshot:
         """The heap image followed by the continuation table (a CBOR sequence)."""
         if self.buffers is not None:
             return bytes(self.buffers["main_memory"])
-        return self.heap_image + heap.encode(self.continuations)
+        return pad_to_pages(self.heap_image + heap.encode(self.continuations))
 
     @property
     def stable_size(self) -> int:
@@ -135,7 +140,6 @@ class StoredSnapshot:
             self.stable.checksum(),
             hashlib.sha256(self.certified_data).digest(),
             self.global_timer.to_bytes(8, "big"),
-            self.canister_version.to_bytes(8, "big"),
         ):
             h.update(part)
         return h.digest()
@@ -175,14 +179,22 @@ def code_from_module(data: bytes) -> type[Canister]:
     return obj
 
 
+def pad_to_pages(data: bytes) -> bytes:
+    """Zero-pad a memory image to whole Wasm pages, as the IC's main memory always is (the two
+    CBOR items are read back and the zeros after them ignored)."""
+    return data + bytes(-len(data) % PAGE_SIZE)
+
+
 def split_wasm_memory(data: bytes) -> tuple[bytes, dict[int, int]]:
-    """Split a memory image into the heap image and the continuation table."""
+    """Split a memory image into the heap image and the continuation table (trailing zeros
+    are page padding)."""
     stream = io.BytesIO(data)
     try:
         decoder = cbor2.CBORDecoder(stream)
         decoder.decode()
         end = stream.tell()
-        table = heap.decode(data[end:]) if end < len(data) else {}
+        rest = data[end:].rstrip(b"\x00")
+        table = heap.decode(rest) if rest else {}
     except Exception as exc:
         raise ValueError(f"main memory is not a heap image: {exc}") from None
     if not isinstance(table, dict) or not all(
@@ -322,6 +334,15 @@ class SnapshotOps:
             raise errors.snapshot_not_found(snapshot_id, canister_id)
         if owner is not cs and req.sender not in owner.controllers:
             raise errors.snapshot_not_controller(req.sender, canister_id, snapshot_id)
+        if snap.buffers is not None:
+            try:
+                code_from_module(bytes(snap.buffers["wasm_module"]))
+            except ValueError:
+                raise errors.invalid_wasm_module() from None
+            if snap.globals:
+                raise errors.snapshot_globals_mismatch()
+            if snap.hook_status in ("ready", "executed"):
+                raise errors.hook_status_inconsistent(snap.hook_status, satisfied=False)
         try:
             snap.materialize()
         except ValueError as exc:
@@ -346,8 +367,7 @@ class SnapshotOps:
             "taken_at_timestamp": snap.taken_at_timestamp,
             "source": snap.source,
         }
-        if owner is not cs:
-            details["from_canister_id"] = owner.id
+        details["from_canister_id"] = owner.id if owner is not cs else None
         self.mgmt.record_change(
             cs, self.mgmt.origin(req, sender_canister_version), {"load_snapshot": details}
         )
@@ -455,7 +475,7 @@ class SnapshotOps:
             "source": snap.source,
             "taken_at_timestamp": snap.taken_at_timestamp,
             "wasm_module_size": len(snap.module),
-            "exported_globals": [],
+            "globals": list(snap.globals),
             "wasm_memory_size": len(snap.wasm_memory),
             "stable_memory_size": snap.stable_size,
             "wasm_chunk_store": [],
@@ -464,9 +484,20 @@ class SnapshotOps:
             "global_timer": {"active": snap.global_timer}
             if snap.global_timer
             else {"inactive": None},
-            "on_low_wasm_memory_hook_status": None,
-            "checksum": snap.checksum,
+            "on_low_wasm_memory_hook_status": snap.hook_status,
+            "checksum": self.checksum_of(snap),
         }
+
+    @staticmethod
+    def checksum_of(snap: StoredSnapshot) -> bytes:
+        """The content checksum (an uploaded snapshot's is computed from what it holds now)."""
+        if snap.checksum:
+            return snap.checksum
+        try:
+            snap.materialize()
+        except ValueError:
+            return b""
+        return snap.compute_checksum()
 
     def read_data(
         self,
@@ -501,7 +532,7 @@ class SnapshotOps:
         stable_memory_size: int,
         certified_data: bytes | None,
         global_timer: Any,
-        exported_globals: Any,
+        globals: Any,
         on_low_wasm_memory_hook_status: Any,
         checksum: bytes | None,
         **_ignored: Any,
@@ -515,6 +546,27 @@ class SnapshotOps:
                 raise errors.snapshot_limit_exceeded(
                     canister_id, self.net.max_snapshots_per_canister
                 )
+        if wasm_module_size == 0:
+            raise errors.invalid_snapshot_metadata("the Wasm module size must not be zero")
+        if wasm_memory_size % PAGE_SIZE:
+            raise errors.invalid_snapshot_metadata(
+                f"main memory size {wasm_memory_size} is not a multiple of the Wasm page size "
+                f"({PAGE_SIZE})"
+            )
+        globals_list = list(globals or [])
+        if len(globals_list) > MAX_GLOBALS or not all(
+            isinstance(g, dict) and len(g) == 1 and next(iter(g)) in GLOBAL_KINDS
+            for g in globals_list
+        ):
+            raise errors.invalid_snapshot_metadata(
+                f"globals must be at most {MAX_GLOBALS} values of variant "
+                f"{{i32; i64; f32; f64; v128}}"
+            )
+        hook = on_low_wasm_memory_hook_status
+        if isinstance(hook, dict) and len(hook) == 1:
+            hook = next(iter(hook))
+        if hook is not None and hook not in HOOK_STATUSES:
+            raise errors.invalid_snapshot_metadata(f"unknown hook status {hook!r}")
         if stable_memory_size % PAGE_SIZE:
             raise errors.invalid_snapshot_metadata(
                 f"stable memory size {stable_memory_size} is not a multiple of the Wasm page size "
@@ -552,6 +604,8 @@ class SnapshotOps:
             global_timer=timer,
             canister_version=cs.version,
             checksum=checksum or b"",
+            globals=tuple(globals_list),
+            hook_status=hook or "condition_not_satisfied",
             buffers={
                 "wasm_module": bytearray(wasm_module_size),
                 "main_memory": bytearray(wasm_memory_size),
@@ -653,7 +707,7 @@ def management_methods(mgmt: Management) -> dict[str, Any]:
                 stable_memory_size=(_nat64, True),
                 certified_data=(_blob, False),
                 global_timer=(_pass, False),
-                exported_globals=(_pass, False),
+                globals=(_pass, False),
                 on_low_wasm_memory_hook_status=(_pass, False),
                 checksum=(_blob, False),
             ),

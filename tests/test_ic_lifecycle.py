@@ -260,7 +260,8 @@ async def create_as(net, sender, controllers):
 # == rs/execution_environment/tests/canister_history.rs =========================================
 
 
-# rs/execution_environment/tests/canister_history.rs :: canister_history_tracks_create_install_reinstall
+# rs/execution_environment/tests/canister_history.rs ::
+#   canister_history_tracks_create_install_reinstall
 async def test_canister_history_tracks_create_install_reinstall():
     async with Subnet() as net:
         ic = net.management
@@ -368,7 +369,8 @@ async def test_canister_history_tracks_controllers_change():
             assert [change_tuple(c) for c in info.recent_changes] == expected
 
 
-# rs/execution_environment/tests/canister_history.rs :: canister_history_tracks_changes_from_canister
+# rs/execution_environment/tests/canister_history.rs ::
+#   canister_history_tracks_changes_from_canister
 async def test_canister_history_tracks_changes_from_canister():
     async with Subnet() as net:
         u1, u2 = net.identity("user7"), net.identity("user8")
@@ -403,17 +405,12 @@ async def test_canister_history_tracks_changes_from_canister():
         }
 
 
-# rs/execution_environment/tests/canister_history.rs :: canister_history_fails_with_incorrect_sender_version
+# rs/execution_environment/tests/canister_history.rs ::
+#   canister_history_fails_with_incorrect_sender_version
 # rs/execution_environment/tests/canister_history.rs ::
 #   canister_history_load_snapshot_fails_incorrect_sender_version
-# rs/embedders/tests/sandbox_safe_system_state.rs :: wrong_sender_canister_version_update_settings_ic00
-@pytest.mark.xfail(
-    strict=True,
-    reason="IC: a canister's management call whose sender_canister_version differs from the "
-    "caller's ic0.canister_version is rejected (CANISTER_ERROR, 'IC0504: Management canister "
-    "call payload includes sender canister version 666 that does not match the actual sender "
-    "canister version N.') and changes nothing; we: accept it and record it in the history",
-)
+# rs/embedders/tests/sandbox_safe_system_state.rs ::
+#   wrong_sender_canister_version_update_settings_ic00
 @pytest.mark.parametrize(
     "method,record,code",
     [
@@ -442,7 +439,8 @@ async def test_canister_history_fails_with_incorrect_sender_version(method, reco
         assert target == [row for row in before[0] if row[0] == cid]
 
 
-# rs/execution_environment/tests/canister_history.rs :: canister_history_tracks_changes_from_canister
+# rs/execution_environment/tests/canister_history.rs ::
+#   canister_history_tracks_changes_from_canister
 # (the matching case: a correct sender_canister_version is accepted and recorded)
 async def test_canister_history_records_a_correct_sender_version():
     async with Subnet() as net:
@@ -505,12 +503,6 @@ async def test_canister_info_retrieval():
 
 # rs/execution_environment/tests/canister_history.rs :: canister_info_retrieval
 # ("ask for more entries than present in canister history": all of them, oldest first)
-@pytest.mark.xfail(
-    strict=True,
-    reason="IC: num_requested_changes above the number of stored changes returns all stored "
-    "changes; we: with 11 stored and n in 12..20 (or more, capped at 20) requested, canister_info "
-    "returns only the last n - 11 (history[len - n:] with a negative start)",
-)
 @pytest.mark.parametrize("requested", [12, 20, 666])
 async def test_canister_info_more_requested_than_present(requested):
     async with Subnet() as net:
@@ -686,8 +678,10 @@ async def test_reinstall_on_empty_canister_succeeds():
         assert net.inspect(cid).version == 1
 
 
-# rs/execution_environment/src/canister_manager/tests.rs :: install_calls_canister_start_and_canister_init
-# rs/execution_environment/src/canister_manager/tests.rs :: reinstall_calls_canister_start_and_canister_init
+# rs/execution_environment/src/canister_manager/tests.rs ::
+#   install_calls_canister_start_and_canister_init
+# rs/execution_environment/src/canister_manager/tests.rs ::
+#   reinstall_calls_canister_start_and_canister_init
 async def test_install_and_reinstall_call_init():
     async with Subnet() as net:
         s = await net.deploy(Store, 41)
@@ -715,8 +709,10 @@ async def test_reinstall_clears_and_upgrade_preserves_stable_memory():
         assert await s.query("get") == 0
 
 
-# rs/execution_environment/src/canister_manager/tests.rs :: failed_upgrade_hooks_consume_instructions
-# rs/execution_environment/src/canister_manager/tests.rs :: failed_install_hooks_consume_instructions
+# rs/execution_environment/src/canister_manager/tests.rs ::
+#   failed_upgrade_hooks_consume_instructions
+# rs/execution_environment/src/canister_manager/tests.rs ::
+#   failed_install_hooks_consume_instructions
 # (the instruction accounting is skipped; the failure and the untouched canister are kept)
 @pytest.mark.parametrize("first,second", [(PreUpgradeTraps, Store), (Store, PostUpgradeTraps)])
 async def test_failed_upgrade_hooks_change_nothing(first, second):
@@ -746,7 +742,8 @@ async def test_failed_install_hook_leaves_the_canister_empty():
         assert net.inspect(cid).module_hash is None
 
 
-# rs/execution_environment/src/canister_manager/tests.rs :: install_code_preserves_system_state_and_scheduler_state
+# rs/execution_environment/src/canister_manager/tests.rs ::
+#   install_code_preserves_system_state_and_scheduler_state
 @pytest.mark.parametrize("mode", ["reinstall", "upgrade"])
 async def test_install_code_preserves_system_state(mode):
     async with Subnet() as net:
@@ -784,7 +781,8 @@ async def test_stop_a_running_canister():
 
 
 # rs/execution_environment/src/canister_manager/tests.rs :: stop_a_stopped_canister
-# rs/execution_environment/src/execution_environment/tests.rs :: stopping_an_already_stopped_canister_succeeds
+# rs/execution_environment/src/execution_environment/tests.rs ::
+#   stopping_an_already_stopped_canister_succeeds
 async def test_stop_a_stopped_canister():
     async with Subnet() as net:
         s = await net.deploy(Store)
@@ -795,7 +793,8 @@ async def test_stop_a_stopped_canister():
         assert net.inspect(s).status == "stopped"
 
 
-# rs/execution_environment/src/canister_manager/tests.rs :: stop_a_stopped_canister_from_another_canister
+# rs/execution_environment/src/canister_manager/tests.rs ::
+#   stop_a_stopped_canister_from_another_canister
 async def test_stop_a_stopped_canister_from_another_canister():
     async with Subnet() as net:
         c = await net.deploy(Client)
@@ -805,8 +804,10 @@ async def test_stop_a_stopped_canister_from_another_canister():
         assert net.inspect(s).status == "stopped"
 
 
-# rs/execution_environment/src/canister_manager/tests.rs :: stop_a_canister_with_incorrect_controller
-# rs/execution_environment/src/execution_environment/tests.rs :: stopping_a_canister_with_incorrect_controller_fails
+# rs/execution_environment/src/canister_manager/tests.rs ::
+#   stop_a_canister_with_incorrect_controller
+# rs/execution_environment/src/execution_environment/tests.rs ::
+#   stopping_a_canister_with_incorrect_controller_fails
 async def test_stopping_a_canister_with_incorrect_controller_fails():
     async with Subnet() as net:
         s = await net.deploy(Store)
@@ -826,7 +827,8 @@ async def test_stopping_a_canister_with_incorrect_controller_fails():
 
 # rs/execution_environment/src/canister_manager/tests.rs :: stop_a_non_existing_canister
 # rs/execution_environment/src/execution_environment/tests.rs :: start_a_non_existing_canister
-# rs/execution_environment/src/execution_environment/tests.rs :: get_canister_status_of_nonexisting_canister
+# rs/execution_environment/src/execution_environment/tests.rs ::
+#   get_canister_status_of_nonexisting_canister
 # rs/execution_environment/src/canister_manager/tests.rs :: delete_non_existing_canister_fails
 @pytest.mark.parametrize(
     "method", ["stop_canister", "start_canister", "canister_status", "delete_canister"]
@@ -844,9 +846,12 @@ async def test_lifecycle_methods_on_a_non_existing_canister_fail(method):
         assert fingerprint(net) == before
 
 
-# rs/execution_environment/src/canister_manager/tests.rs :: start_a_canister_with_incorrect_controller
-# rs/execution_environment/src/canister_manager/tests.rs :: get_canister_status_with_incorrect_controller
-# rs/execution_environment/src/canister_manager/tests.rs :: delete_canister_with_incorrect_controller_fails
+# rs/execution_environment/src/canister_manager/tests.rs ::
+#   start_a_canister_with_incorrect_controller
+# rs/execution_environment/src/canister_manager/tests.rs ::
+#   get_canister_status_with_incorrect_controller
+# rs/execution_environment/src/canister_manager/tests.rs ::
+#   delete_canister_with_incorrect_controller_fails
 # rs/execution_environment/src/canister_manager/tests.rs :: set_controller_with_incorrect_controller
 @pytest.mark.parametrize(
     "method,extra",
@@ -874,7 +879,8 @@ async def test_incorrect_controller_fails(method, extra):
         assert net.inspect(s).controllers == [right]
 
 
-# rs/execution_environment/src/canister_manager/tests.rs :: starting_an_already_running_canister_keeps_it_running
+# rs/execution_environment/src/canister_manager/tests.rs ::
+#   starting_an_already_running_canister_keeps_it_running
 # rs/execution_environment/src/canister_manager/tests.rs :: start_a_stopped_canister_succeeds
 async def test_start_running_and_stopped_canisters():
     async with Subnet() as net:
@@ -888,8 +894,10 @@ async def test_start_running_and_stopped_canisters():
         assert await s.call("bump") == 1
 
 
-# rs/execution_environment/src/canister_manager/tests.rs :: start_a_stopping_canister_with_stop_contexts
-# rs/execution_environment/src/execution_environment/tests.rs :: starting_a_stopping_canister_succeeds
+# rs/execution_environment/src/canister_manager/tests.rs ::
+#   start_a_stopping_canister_with_stop_contexts
+# rs/execution_environment/src/execution_environment/tests.rs ::
+#   starting_a_stopping_canister_succeeds
 async def test_starting_a_stopping_canister_cancels_every_pending_stop():
     async with Subnet() as net:
         w = await net.deploy(Client)
@@ -952,8 +960,10 @@ async def test_get_canister_status_of_running_stopping_and_stopped_canisters():
         assert (await ic.canister_status(canister_id=w.id)).status == "stopped"
 
 
-# rs/execution_environment/src/execution_environment/tests.rs :: get_running_canister_status_from_another_canister
-# rs/execution_environment/src/execution_environment/tests.rs :: get_stopped_canister_status_from_another_canister
+# rs/execution_environment/src/execution_environment/tests.rs ::
+#   get_running_canister_status_from_another_canister
+# rs/execution_environment/src/execution_environment/tests.rs ::
+#   get_stopped_canister_status_from_another_canister
 async def test_get_canister_status_from_another_canister():
     async with Subnet() as net:
         c = await net.deploy(Client)
@@ -1044,7 +1054,8 @@ async def test_a_canister_cannot_delete_itself():
         assert c.id in net.engine.canisters
 
 
-# rs/execution_environment/src/canister_manager/tests.rs :: uninstall_canister_responds_to_unresponded_call_contexts
+# rs/execution_environment/src/canister_manager/tests.rs ::
+#   uninstall_canister_responds_to_unresponded_call_contexts
 async def test_uninstall_canister_responds_to_unresponded_call_contexts():
     async with Subnet() as net:
         a = await net.deploy(Client, name="a")
@@ -1070,7 +1081,8 @@ async def test_uninstall_canister_responds_to_unresponded_call_contexts():
         assert [e.kind for e in net.trace].count("dropped") == 2
 
 
-# rs/execution_environment/src/canister_manager/tests.rs :: uninstall_canister_doesnt_respond_to_responded_call_contexts
+# rs/execution_environment/src/canister_manager/tests.rs ::
+#   uninstall_canister_doesnt_respond_to_responded_call_contexts
 async def test_uninstall_canister_doesnt_respond_to_responded_call_contexts():
     async with Subnet() as net:
         m = await net.deploy(Manual)
@@ -1087,7 +1099,8 @@ async def test_uninstall_canister_doesnt_respond_to_responded_call_contexts():
         assert net.inspect(m).open_call_contexts == 0
 
 
-# rs/execution_environment/src/execution/response/tests.rs :: execute_response_when_call_context_deleted
+# rs/execution_environment/src/execution/response/tests.rs ::
+#   execute_response_when_call_context_deleted
 # Interface spec, management-canister.md uninstall_code: later responses are not executed, even
 # if code is installed again before they arrive
 async def test_execute_response_when_call_context_deleted():
@@ -1173,12 +1186,6 @@ async def test_more_than_ten_controllers_are_refused():
 
 
 # rs/execution_environment/src/execution_environment/tests.rs :: stopping_canister_rejects_requests
-@pytest.mark.xfail(
-    strict=True,
-    reason="IC: a request already queued when its receiver became stopping is rejected at "
-    "execution with CANISTER_ERROR 'IC0509: Canister <id> is not running'; we: 'Canister <id> "
-    "is stopping' (no IC0509 prefix, different text)",
-)
 async def test_stopping_canister_rejects_requests():
     async with Subnet() as net:
         a = await net.deploy(Client, name="a")
@@ -1187,7 +1194,7 @@ async def test_stopping_canister_rejects_requests():
         b.submit("probe", c.id, "stall", 30)  # keeps b stopping rather than stopped
         await step_until(net, lambda: net.inspect(b).open_call_contexts == 1)
         pending = a.submit("probe", b.id, "seen")
-        await net.step()  # a's request is queued at b
+        await step_until(net, lambda: net.inspect(b).queued_messages == 1)  # a's request waits
         net.submit(MANAGEMENT, "stop_canister", {"canister_id": b.id})
         await net.step()
         assert net.inspect(b).status == "stopping"
@@ -1200,12 +1207,6 @@ async def test_stopping_canister_rejects_requests():
 
 
 # rs/execution_environment/src/execution_environment/tests.rs :: stopped_canister_rejects_requests
-@pytest.mark.xfail(
-    strict=True,
-    reason="IC: a request already queued when its receiver became stopped is rejected at "
-    "execution with CANISTER_ERROR 'IC0508: Canister <id> is not running'; we: 'Canister <id> "
-    "is stopped' (no IC0508 prefix, different text)",
-)
 async def test_stopped_canister_rejects_requests():
     async with Subnet() as net:
         a = await net.deploy(Client, name="a")
@@ -1251,7 +1252,8 @@ async def test_calls_to_stopping_and_stopped_canisters_are_rejected_with_caniste
 
 
 # rs/execution_environment/src/execution_environment/tests.rs :: stop_canister_from_another_canister
-# rs/execution_environment/src/execution_environment/tests.rs :: start_canister_from_another_canister
+# rs/execution_environment/src/execution_environment/tests.rs ::
+#   start_canister_from_another_canister
 async def test_stop_and_start_canister_from_another_canister():
     async with Subnet() as net:
         c = await net.deploy(Client)
@@ -1271,7 +1273,8 @@ async def test_stop_and_start_canister_from_another_canister():
         assert net.inspect(w).status == "running"
 
 
-# rs/execution_environment/src/execution_environment/tests.rs :: subnet_ingress_message_unknown_method
+# rs/execution_environment/src/execution_environment/tests.rs ::
+#   subnet_ingress_message_unknown_method
 async def test_subnet_ingress_message_unknown_method():
     async with Subnet() as net:
         with pytest.raises(Reject) as rej:
@@ -1404,7 +1407,8 @@ async def test_did_not_reply():
         ]
 
 
-# rs/execution_environment/src/execution_environment/tests.rs :: ingress_can_reply_and_produce_output_request
+# rs/execution_environment/src/execution_environment/tests.rs ::
+#   ingress_can_reply_and_produce_output_request
 async def test_reply_early_then_keep_working():
     async with Subnet() as net:
         m = await net.deploy(Manual)

@@ -197,11 +197,6 @@ async def test_snapshot_request_rejected_because_decode_args_fail():
 
 # EE take_canister_snapshot_fails_canister_not_found
 # (the IC test compares the whole reject: DESTINATION_INVALID, "Canister <id> not found.")
-@pytest.mark.xfail(
-    strict=True,
-    reason="IC: take_canister_snapshot on a missing canister rejects with exactly "
-    "'Canister <id> not found.' (no help line); we: append the CanisterManagerError help line",
-)
 async def test_take_canister_snapshot_fails_canister_not_found():
     async with Subnet() as net:
         op = await net.deploy(Operator)
@@ -550,12 +545,6 @@ async def test_snapshot_total_size_is_the_sum_of_its_parts():
 # EE canister_request_take_canister_snapshot_creates_new_snapshots / delete_canister_snapshot_
 # succeeds: the canister's snapshots_memory_usage is the sum of its snapshots' sizes, and
 # canister_status.memory_size includes it
-@pytest.mark.xfail(
-    strict=True,
-    reason="IC: a snapshot adds its whole total_size to the canister's memory usage "
-    "(snapshots_memory_usage = sum of snapshot sizes); we: count stable-memory chunks shared "
-    "with the canister (copy-on-write) only once",
-)
 async def test_snapshot_memory_usage_is_the_sum_of_snapshot_sizes():
     async with Subnet() as net:
         ic = net.management
@@ -861,7 +850,7 @@ async def test_load_canister_snapshot_fails_snapshot_not_found():
 
 
 # EE load_canister_snapshot_does_not_work_when_sender_does_not_control_originating_snapshot
-async def test_load_canister_snapshot_does_not_work_when_sender_does_not_control_originating_snapshot():
+async def test_load_snapshot_fails_when_sender_does_not_control_originating_canister():
     async with Subnet() as net:
         c1 = await deploy_counter(net)
         s = await take(net, c1.id)
@@ -909,11 +898,6 @@ async def test_load_canister_snapshot_succeeds():
 
 # EE load_canister_snapshot_succeeds: the whole history entry, as the IC test compares it
 # (CanisterChangeDetails::load_snapshot(version, id, taken_at, TakenFromCanister, None))
-@pytest.mark.xfail(
-    strict=True,
-    reason="IC: load_snapshot details carry from_canister_id = null (opt principal) when the "
-    "snapshot is the canister's own; we: leave the from_canister_id key out",
-)
 async def test_load_canister_snapshot_history_entry_has_null_from_canister_id():
     async with Subnet() as net:
         c = await deploy_counter(net)
@@ -994,11 +978,6 @@ async def test_load_on_uninstalled_canister():
 # (the replica's validate_sender_canister_version: CanisterContractViolation, "Management
 # canister call payload includes sender canister version 444 that does not match the actual
 # sender canister version N.")
-@pytest.mark.xfail(
-    strict=True,
-    reason="IC: a canister's load_canister_snapshot with a sender_canister_version other than "
-    "its own version is rejected and history is unchanged; we: accept it and record it",
-)
 async def test_canister_history_load_snapshot_fails_incorrect_sender_version():
     async with Subnet() as net:
         op = await net.deploy(Operator)
@@ -1012,7 +991,7 @@ async def test_canister_history_load_snapshot_fails_incorrect_sender_version():
             {"canister_id": c.id, "snapshot_id": sid, "sender_canister_version": 444},
         )
         assert "reject" in out
-        code, message = out["reject"]
+        _, message = out["reject"]
         assert "sender canister version 444 that does not match" in message
         after = await net.management.canister_info(canister_id=c.id, num_requested_changes=20)
         assert after == info
@@ -1116,11 +1095,6 @@ async def test_read_canister_snapshot_metadata_succeeds():
 
 
 # EE read_canister_snapshot_metadata_succeeds (on_low_wasm_memory_hook_status)
-@pytest.mark.xfail(
-    strict=True,
-    reason="IC: a taken snapshot's metadata has on_low_wasm_memory_hook_status = "
-    "opt condition_not_satisfied (no memory threshold set); we: null",
-)
 async def test_read_canister_snapshot_metadata_hook_status():
     async with Subnet() as net:
         c = await deploy_counter(net)
@@ -1132,11 +1106,6 @@ async def test_read_canister_snapshot_metadata_hook_status():
 
 
 # ST take_download_upload_load_snapshot_roundtrip_no_globals (metadata.globals == [])
-@pytest.mark.xfail(
-    strict=True,
-    reason="IC: the metadata field (and the upload argument) is called `globals`; "
-    "we: call it `exported_globals`",
-)
 async def test_read_canister_snapshot_metadata_has_globals_field():
     async with Subnet() as net:
         c = await deploy_counter(net)
@@ -1149,11 +1118,6 @@ async def test_read_canister_snapshot_metadata_has_globals_field():
 
 # EE read_canister_snapshot_data_succeeds / verify_data_wasm_heap (memory sizes are whole Wasm
 # pages: the IC's wasm_memory_size is pages * 65536, and upload refuses any other size)
-@pytest.mark.xfail(
-    strict=True,
-    reason="IC: wasm_memory_size in snapshot metadata is a multiple of 65536 (Wasm pages); "
-    "we: the exact length of the heap image",
-)
 async def test_read_canister_snapshot_metadata_memory_sizes_are_whole_pages():
     async with Subnet() as net:
         c = await deploy_counter(net, incs=1)
@@ -1411,11 +1375,6 @@ async def test_canister_snapshot_invalid_metadata_fails():
 
 
 # EE canister_snapshot_invalid_metadata_fails (wasm_module_size = 0: WasmModuleEmpty)
-@pytest.mark.xfail(
-    strict=True,
-    reason="IC: upload_canister_snapshot_metadata with wasm_module_size = 0 is refused "
-    "(InvalidManagementPayload); we: accept it",
-)
 async def test_canister_snapshot_invalid_metadata_fails_empty_module():
     async with Subnet() as net:
         c = await deploy_counter(net)
@@ -1433,11 +1392,6 @@ async def test_canister_snapshot_invalid_metadata_fails_empty_module():
 
 
 # EE canister_snapshot_invalid_metadata_fails (wasm_memory_size = 123: WasmMemoryNotPageAligned)
-@pytest.mark.xfail(
-    strict=True,
-    reason="IC: upload_canister_snapshot_metadata with a wasm_memory_size that is not a "
-    "multiple of 65536 is refused (InvalidManagementPayload); we: accept it",
-)
 async def test_canister_snapshot_invalid_metadata_fails_unaligned_wasm_memory():
     async with Subnet() as net:
         c = await deploy_counter(net)
@@ -1455,11 +1409,6 @@ async def test_canister_snapshot_invalid_metadata_fails_unaligned_wasm_memory():
 
 
 # EE canister_snapshot_invalid_metadata_fails (globals: 1000 are fine, 1001 are too many)
-@pytest.mark.xfail(
-    strict=True,
-    reason="IC: upload metadata takes `globals : vec variant { i32; i64; f32; f64; v128 }` "
-    "(at most 1000); we: refuse the field `globals` as unexpected",
-)
 async def test_canister_snapshot_invalid_metadata_fails_too_many_globals():
     async with Subnet() as net:
         c = await deploy_counter(net)
@@ -1606,12 +1555,6 @@ async def test_upload_metadata_works_on_an_empty_canister():
 
 
 # ST upload_and_load_snapshot_with_invalid_wasm (the error of the load)
-@pytest.mark.xfail(
-    strict=True,
-    reason="IC: loading an uploaded snapshot whose module is not a valid module fails with "
-    "CanisterInvalidWasm (IC0505) 'Canister's Wasm module is not valid: Failed to decode wasm "
-    "module: unsupported canister module format.'; we: InvalidManagementPayload (IC0408)",
-)
 async def test_upload_and_load_snapshot_with_invalid_wasm():
     async with Subnet() as net:
         cid = (await net.management.create_canister()).canister_id
@@ -1629,12 +1572,6 @@ async def test_upload_and_load_snapshot_with_invalid_wasm():
 
 
 # ST take_download_upload_load_snapshot_roundtrip_no_globals (download_upload = true)
-@pytest.mark.xfail(
-    strict=True,
-    reason="IC: two snapshots of the same state (taken, or downloaded and uploaded) have equal "
-    "metadata but for source, taken_at_timestamp and canister_version; we: the extra `checksum` "
-    "field also differs (it hashes the canister version; empty unless the upload passes one)",
-)
 async def test_take_download_upload_load_snapshot_roundtrip():
     async with Subnet() as net:
         ic = net.management
@@ -1695,12 +1632,6 @@ async def test_global_timer_restored_only_from_uploaded_snapshots():
 
 
 # ST load_snapshot_inconsistent_metadata_hook_status_fails
-@pytest.mark.xfail(
-    strict=True,
-    reason="IC: loading an uploaded snapshot whose on_low_wasm_memory_hook_status does not "
-    "match the canister's state fails (IC0408, '... uploaded snapshot is inconsistent with the "
-    "canister's state ...'); we: ignore the hook status and load",
-)
 async def test_load_snapshot_inconsistent_metadata_hook_status_fails():
     async with Subnet() as net:
         ic = net.management
@@ -1722,12 +1653,6 @@ async def test_load_snapshot_inconsistent_metadata_hook_status_fails():
 
 
 # ST load_snapshot_inconsistent_metadata_hook_status_fails (globals that do not match)
-@pytest.mark.xfail(
-    strict=True,
-    reason="IC: uploaded metadata with `globals` that do not match the module's exported "
-    "globals uploads fine and fails at load (IC0408 'Wasm exported globals of canister module "
-    "and snapshot metadata do not match'); we: refuse the `globals` field at upload",
-)
 async def test_load_snapshot_inconsistent_globals_fails():
     async with Subnet() as net:
         ic = net.management

@@ -119,7 +119,7 @@ def test_uploaded_and_incomplete_snapshots_are_kept():
             created = await ic.upload_canister_snapshot_metadata(
                 canister_id=store.id,
                 wasm_module_size=10,
-                wasm_memory_size=4,
+                wasm_memory_size=65536,
                 stable_memory_size=65536,
             )
             await ic.upload_canister_snapshot_data(
