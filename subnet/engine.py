@@ -296,6 +296,9 @@ class Engine:
         self._callbacks: dict[int, Callback] = {}
         self._buffered: tuple[CallContext, Any, Reject | None] | None = None
         self._raw = self.trace.raw.append  # the hot paths record events through this
+        # observers (the explorer's fault injection and invariants): called around every step
+        self.before_step: list[Callable[[Engine], None]] = []
+        self.after_step: list[Callable[[Engine, Done], None]] = []
         # the management canister plugs in here: (engine, request) -> reply | Reject | PENDING
         self.subnet_handler: Callable[[Request], Any] | None = None
 
@@ -500,6 +503,9 @@ class Engine:
 
     def _step(self) -> Done | None:
         """One step; returns (kind, canister, method, outcome) or None. The hot loop."""
+        if self.before_step:
+            for hook in self.before_step:
+                hook(self)
         if self._subnet_queue:
             req = self._subnet_queue.popleft()
             self.steps += 1
@@ -529,6 +535,9 @@ class Engine:
         else:
             return None
         self.time += self.step_ns
+        if self.after_step:
+            for hook in self.after_step:
+                hook(self, done)
         return done
 
     def run_until_idle(self, max_steps: int | None = None) -> int:
@@ -818,6 +827,7 @@ class Engine:
                 target = _as_target(target)
             except (TypeError, ValueError) as exc:
                 return self._trap(cs, ctx, image, exc, coro)
+        receiver = queue = None
         if target._raw:
             receiver = self.canisters.get(target)
             queue = receiver.queues.get(cs.id) if receiver is not None else None
@@ -854,12 +864,18 @@ class Engine:
         self._raw(
             (self.steps, self.time, "call", cs.id, method, (ctx.id, cb_id, target, cont, slot))
         )
-        if not target._raw and _wrong_sender_version(args, version_during):
+        request = Request(cs.id, target, method, args, cb_id, None)
+        if queue is not None and receiver.status == "running":  # the common case, inlined
+            items = queue.items
+            if not items:
+                self._ready.add(queue.id)
+            items.append(request)
+        elif not target._raw and _wrong_sender_version(args, version_during):
             given = args[0]["sender_canister_version"]
             rej = errors.sender_version_mismatch(given, version_during).for_canister_caller()
             self._deliver_response(cb_id, None, rej)
         else:
-            self._enqueue_request(Request(cs.id, target, method, args, cb_id, None))
+            self._enqueue_request(request)
         return "await"
 
     def _trap(
