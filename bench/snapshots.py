@@ -139,8 +139,8 @@ def main() -> None:
         print(
             f"{'':>9} first take (hashes every chunk once): {last['first_take'] * 1e3:.0f} ms; "
             f"10 snapshots one chunk apart hold {last['held_10'] / MiB:,.2f} MiB "
-            f"= memory + {extra / CHUNK_SIZE:.0f} chunks; canister_status memory_size (what the IC charges: "
-            f"each snapshot at its full size) "
+            f"= memory + {extra / CHUNK_SIZE:.0f} chunks; canister_status memory_size "
+            f"(what the IC charges: each snapshot at its full size) "
             f"{last['memory_size'] / MiB:,.2f} MiB"
         )
     print(f"peak RSS: {rss_mib():,.0f} MiB")

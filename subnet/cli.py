@@ -32,8 +32,6 @@ import argparse
 import contextlib
 import dataclasses
 import datetime
-import importlib
-import importlib.util
 import io
 import json
 import os
@@ -50,7 +48,8 @@ from .errors import Reject, RejectCode
 from .ids import Principal
 from .persist import CodeChangedError, PersistError
 from .project import CONFIG, Project, ProjectError, Session, resolve_class
-from .trace import TraceError, decode_trace, load_trace
+from .scenario import ScenarioError, load_module
+from .trace import TraceError, decode_trace, load_trace, write_atomic
 
 ERROR_EXIT = 255  # dfx exits 255 on any error
 USAGE_EXIT = 2
@@ -668,25 +667,10 @@ def _version() -> str:
 
 def load_scenario(spec: str) -> Callable[[Subnet], Coroutine[Any, Any, Any]]:
     """The ``scenario(net)`` coroutine function of a scenario file or module."""
-    path = Path(spec)
     try:
-        if spec.endswith(".py") or path.is_file():
-            if not path.is_file():
-                raise CliError(f"Cannot find scenario file '{spec}'.")
-            name = "_subnet_scenario_" + "".join(c if c.isalnum() else "_" for c in path.stem)
-            module_spec = importlib.util.spec_from_file_location(name, path)
-            if module_spec is None or module_spec.loader is None:
-                raise CliError(f"Cannot load scenario file '{spec}'.")
-            module = importlib.util.module_from_spec(module_spec)
-            sys.path.insert(0, str(path.resolve().parent))
-            try:
-                module_spec.loader.exec_module(module)
-            finally:
-                sys.path.remove(str(path.resolve().parent))
-        else:
-            module = importlib.import_module(spec)
-    except ImportError as exc:
-        raise CliError(f"Cannot load scenario '{spec}'.", str(exc)) from None
+        module = load_module(spec)
+    except ScenarioError as exc:
+        raise CliError(str(exc)) from None
     fn = getattr(module, "scenario", None)
     if fn is None or not callable(fn):
         raise CliError(
@@ -726,6 +710,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         raise CliError(f"Trace '{args.trace}' does not name the scenario it recorded.")
     if not Path(spec).exists() and (Path(args.trace).parent / spec).exists():
         spec = str(Path(args.trace).parent / spec)
+    if "choices" in recorded.meta:  # written by `subnet explore`: replay its choices
+        return _replay_exploration(args, spec, recorded)
     scenario = load_scenario(spec)
     seed = recorded.meta.get("seed", 0)
 
@@ -761,6 +747,77 @@ def cmd_replay(args: argparse.Namespace) -> int:
     out(f"Replay of {args.trace} diverged at event {index}:")
     for label, events in (("recorded", recorded.events), ("replayed", replayed)):
         out(f"  {label}: {events[index] if index < len(events) else '(no more events)'}")
+    return 1
+
+
+def _replay_exploration(args: argparse.Namespace, spec: str, recorded: Any) -> int:
+    from .explore import replay_failure
+
+    sink = contextlib.nullcontext() if args.verbose else contextlib.redirect_stdout(io.StringIO())
+    try:
+        with sink:
+            result = replay_failure(spec, recorded.meta)
+    except (ScenarioError, ValueError) as exc:
+        raise CliError(f"Cannot replay '{args.trace}'.", str(exc)) from None
+    replayed = decode_trace(result.trace).events if result.trace else []
+    expected = recorded.meta.get("failure", {})
+    if result.failure is None:
+        out(f"Replay of {args.trace}: the failure did not happen again.")
+        return 1
+    same = replayed == recorded.events
+    out(
+        f"Replayed {args.trace}: {result.failure} "
+        f"({'events identical' if same else 'events differ'}; recorded: "
+        f"{expected.get('kind')} at step {expected.get('step')})."
+    )
+    return 0 if same else 1
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    from .explore import Scenario, SnapshotFaults, explore
+
+    try:
+        scenario = Scenario.load(args.scenario)
+    except (ScenarioError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    faults = None
+    if args.faults:
+        faults = SnapshotFaults(
+            canisters=tuple(args.canister) if args.canister else None,
+            probability=args.faults,
+        )
+    workers = args.workers if args.workers and args.workers > 1 else None
+    sink = contextlib.nullcontext() if args.verbose else contextlib.redirect_stdout(io.StringIO())
+    with sink:
+        result = explore(
+            args.scenario if workers else scenario,
+            runs=args.runs,
+            strategy=args.strategy,
+            seed=args.seed,
+            depth=args.depth,
+            max_steps=args.max_steps,
+            faults=faults,
+            stop_at_first=not args.keep_going,
+            do_shrink=not args.no_shrink,
+            workers=workers,
+            backend=args.backend,
+        )
+    out(
+        f"Explored {args.scenario}: {result.runs} run(s), {result.steps:,} steps, "
+        f"strategy {args.strategy}, {len(result.failures)} failure(s)."
+    )
+    if result.ok:
+        return 0
+    first = result.failures[0]
+    out(f"First failure: {first} ({len(first.choices)} choices).")
+    shrunk = result.shrunk
+    if shrunk is not None:
+        out(f"Shrunk to {len(shrunk.choices)} choices: {shrunk}")
+        for line in shrunk.injections:
+            out(f"  injected: {line}")
+    path = args.trace or "failure.trace"
+    write_atomic(path, result.trace)
+    out(f"Trace written to {path}: `subnet replay {path}` reproduces it.")
     return 1
 
 
@@ -915,6 +972,31 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--trace", metavar="FILE", help="write the trace (CBOR) to FILE")
     run.set_defaults(plain=cmd_run)
 
+    exp = commands.add_parser(
+        "explore", help="run a scenario many times under varying schedules and snapshot faults"
+    )
+    exp.add_argument("scenario")
+    exp.add_argument("--strategy", choices=["random", "pct", "dfs"], default="random")
+    exp.add_argument("--runs", type=int, default=100)
+    exp.add_argument("--seed", type=int, default=0)
+    exp.add_argument("--depth", type=int, default=3, help="PCT bug depth (default 3)")
+    exp.add_argument(
+        "--max-steps", type=int, default=10_000, help="steps before a run is a livelock"
+    )
+    exp.add_argument(
+        "--faults",
+        type=float,
+        default=0.0,
+        help="probability per step of injecting a snapshot take or load",
+    )
+    exp.add_argument("--canister", action="append", help="canister (name or id) to inject into")
+    exp.add_argument("--workers", type=int, default=1, help="processes to run on")
+    exp.add_argument("--keep-going", action="store_true", help="do not stop at the first failure")
+    exp.add_argument("--no-shrink", action="store_true")
+    exp.add_argument("--trace", help="where to write the failing run's trace")
+    exp.add_argument("--backend", choices=["asyncio", "trio"], default="asyncio")
+    exp.add_argument("--verbose", "-v", action="store_true", help="show the scenario's output")
+    exp.set_defaults(plain=cmd_explore)
     rep = commands.add_parser("replay", help="re-run a trace's scenario with its decisions")
     rep.add_argument("trace")
     rep.add_argument("--backend", choices=("asyncio", "trio"), default="asyncio")

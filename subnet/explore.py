@@ -1,0 +1,565 @@
+"""Exploring schedules and snapshot timing: many runs, invariants, shrinking, replayable traces.
+
+Every choice a run makes (which ready message runs next, and whether, where and what to inject
+before a step) is drawn from one sequence of small integers, a :class:`Chooser`. A fresh run
+draws them from a seeded generator and records them; a replay reads them back. That one idea,
+borrowed from Hypothesis, gives everything else: a failing run is its choice list; shrinking
+is editing the list (shorter, smaller numbers) and re-running; a trace file that holds the
+list replays the failure, on asyncio and on trio alike. A choice past the end of the list is
+0, which means "the oldest ready message" and "inject nothing": the simplest behaviour.
+
+Strategies: ``random`` (uniform among ready messages), ``pct`` (probabilistic concurrency
+testing: random priorities per canister, lowered at ``depth - 1`` random steps, which finds
+bugs that need a few specific orderings with far fewer runs), and ``dfs`` (bounded exhaustive:
+every choice sequence, depth first, for small scenarios).
+
+Faults: :class:`SnapshotFaults` takes or loads snapshots of chosen canisters before chosen
+steps, through the management canister like any controller would, so a campaign finds the
+moments where a snapshot breaks an invariant.
+
+Campaigns run in this process by default, or on any ``concurrent.futures.Executor``
+(``workers=N`` for a local process pool); runs are independent, so this scales with cores.
+The scenario is then given by name (a file path or module), which each worker imports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import random
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import anyio
+
+from .api import Subnet
+from .engine import Engine
+from .ids import MANAGEMENT, Principal
+from .scenario import load_module
+
+INJECT_SCALE = 1000  # an injection draw is an int in [0, 1000): high values inject
+
+
+class Chooser:
+    """One run's choices: read from ``prefix`` while it lasts, then from ``rng`` (or 0)."""
+
+    def __init__(self, prefix: Sequence[int] = (), rng: random.Random | None = None) -> None:
+        self.prefix = list(prefix)
+        self.rng = rng
+        self.choices: list[int] = []
+        self.sizes: list[int] = []  # how many options each recorded choice had
+
+    def draw(self, n: int) -> int:
+        """An int in ``[0, n)``; a draw with one option is not recorded."""
+        if n <= 1:
+            return 0
+        i = len(self.choices)
+        if i < len(self.prefix):
+            value = self.prefix[i] % n
+        elif self.rng is not None:
+            value = self.rng.randrange(n)
+        else:
+            value = 0
+        self.choices.append(value)
+        self.sizes.append(n)
+        return value
+
+
+class ChooserStrategy:
+    """Uniform among ready sources, through the chooser."""
+
+    name = "random"
+
+    def __init__(self, chooser: Chooser) -> None:
+        self.chooser = chooser
+
+    def choose(self, ready: Sequence[int]) -> int:
+        return self.chooser.draw(len(ready))
+
+
+class PCTStrategy:
+    """Probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010) over canisters.
+
+    Each canister gets a random priority when it first has a message ready; the ready message
+    of the highest-priority canister runs (its oldest source first). At ``depth - 1`` steps
+    chosen at random among the first ``max_steps``, the canister that just ran drops below every
+    initial priority. A bug that needs ``d`` particular orderings is found with probability at
+    least ``1 / (n * k^(d-1))`` per run, instead of exponentially small odds for uniform random.
+    """
+
+    name = "pct"
+
+    def __init__(self, chooser: Chooser, depth: int = 3, max_steps: int = 200) -> None:
+        self.chooser = chooser
+        self.depth = depth
+        self.changes = [chooser.draw(max_steps) for _ in range(max(0, depth - 1))]
+        self.priority: dict[Principal, int] = {}
+        self.engine: Engine | None = None
+        self.count = 0
+
+    def bind(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def choose(self, ready: Sequence[int]) -> int:
+        assert self.engine is not None, "PCTStrategy needs bind(engine)"
+        sources = self.engine._sources
+        best, best_priority = 0, None
+        for index, sid in enumerate(ready):
+            cid = sources[sid].canister.id
+            priority = self.priority.get(cid)
+            if priority is None:
+                priority = self.priority[cid] = self.depth + self.chooser.draw(1_000_000)
+            if best_priority is None or priority > best_priority:
+                best, best_priority = index, priority
+        self.count += 1
+        for i, at in enumerate(self.changes):
+            if at == self.count:
+                self.priority[sources[ready[best]].canister.id] = i
+        return best
+
+
+@dataclass(frozen=True)
+class SnapshotFaults:
+    """Inject snapshot takes and loads before steps, as a controller of the canister would.
+
+    ``canisters``: names or ids (default: every canister with code); ``probability``: chance per
+    step; ``take`` / ``load``: which operations may be injected. A load picks one of the
+    canister's snapshots. Injected calls may fail (an empty canister, the limit): that is part of
+    the exploration, not an error of the run.
+    """
+
+    canisters: tuple[str, ...] | None = None
+    probability: float = 0.05
+    take: bool = True
+    load: bool = True
+
+    def hook(self, net: Subnet, chooser: Chooser, log: list[str]) -> Callable[[Engine], None]:
+        threshold = INJECT_SCALE - round(self.probability * INJECT_SCALE)
+
+        def before_step(engine: Engine) -> None:
+            if chooser.draw(INJECT_SCALE) < threshold:
+                return
+            if self.canisters is None:
+                targets = [cs for cs in engine.canisters.values() if cs.code is not None]
+            else:
+                targets = []
+                for name in self.canisters:
+                    cid = net.names.get(name)
+                    if cid is None:
+                        try:
+                            cid = Principal.from_text(name)
+                        except ValueError:
+                            continue  # a name not deployed yet
+                    cs = engine.get(cid)
+                    if cs is not None and cs.code is not None:
+                        targets.append(cs)
+            if not targets:
+                return
+            cs = targets[chooser.draw(len(targets))]
+            ops = [
+                op for op, on in (("take", self.take), ("load", self.load and cs.snapshots)) if on
+            ]
+            if not ops:
+                return
+            op = ops[chooser.draw(len(ops))]
+            sender = cs.controllers[0] if cs.controllers else net.default_identity
+            if op == "take":
+                record: dict[str, Any] = {"canister_id": cs.id}
+                if len(cs.snapshots) >= net.max_snapshots_per_canister:
+                    record["replace_snapshot"] = next(iter(cs.snapshots))
+                net.submit(MANAGEMENT, "take_canister_snapshot", record, sender=sender)
+                log.append(f"step {engine.steps + 1}: take a snapshot of {cs.id}")
+            else:
+                ids = sorted(cs.snapshots)
+                sid = ids[chooser.draw(len(ids))]
+                net.submit(
+                    MANAGEMENT,
+                    "load_canister_snapshot",
+                    {"canister_id": cs.id, "snapshot_id": sid},
+                    sender=sender,
+                )
+                log.append(f"step {engine.steps + 1}: load snapshot {sid.hex()} into {cs.id}")
+
+        return before_step
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to run one exploration run (everything but the choices)."""
+
+    strategy: str = "random"  # "random" | "pct" | "dfs"
+    depth: int = 3
+    max_steps: int = 10_000
+    pct_steps: int = 200
+    faults: SnapshotFaults | None = None
+    backend: str = "asyncio"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What went wrong in a run, and the choices that make it happen again."""
+
+    kind: str  # "invariant" | "scenario" | "check" | "liveness"
+    message: str
+    step: int
+    choices: tuple[int, ...]
+    seed: int
+    injections: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.kind} violated at step {self.step}: {self.message}"
+
+
+@dataclass
+class RunResult:
+    failure: Failure | None
+    choices: list[int]
+    sizes: list[int]
+    steps: int
+    trace: bytes = b""
+
+
+class _Violation(Exception):
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+@dataclass
+class Scenario:
+    """A scenario and its checks: ``scenario(net)``, ``invariants``, ``check(net)``."""
+
+    run: Callable[[Subnet], Any]
+    invariants: list[Callable[[Subnet], Any]] = field(default_factory=list)
+    check: Callable[[Subnet], Any] | None = None
+    name: str | None = None  # a file path or module: what workers and replays load
+    faults: SnapshotFaults | None = None
+
+    @classmethod
+    def load(cls, spec: str) -> Scenario:
+        module = load_module(spec)
+        run = getattr(module, "scenario", None)
+        if run is None:
+            raise ValueError(f"scenario {spec!r} has no `async def scenario(net)`")
+        invariants = list(getattr(module, "invariants", []))
+        if hasattr(module, "invariant"):
+            invariants.append(module.invariant)
+        faults = getattr(module, "FAULTS", None)
+        if isinstance(faults, dict):
+            faults = SnapshotFaults(**faults)
+        return cls(run, invariants, getattr(module, "check", None), spec, faults)
+
+
+def run_once(scenario: Scenario, settings: Settings, chooser: Chooser, seed: int) -> RunResult:
+    """One run under ``chooser``: the scenario, invariants after every step, end checks."""
+    if settings.strategy == "pct":
+        strategy: Any = PCTStrategy(chooser, settings.depth, settings.pct_steps)
+    else:
+        strategy = ChooserStrategy(chooser)
+    log: list[str] = []
+    box: dict[str, Any] = {}
+
+    async def main() -> None:
+        async with Subnet(seed=seed, strategy=strategy, scenario=scenario.name) as net:
+            box["net"] = net
+            if isinstance(strategy, PCTStrategy):
+                strategy.bind(net.engine)
+            faults = settings.faults or scenario.faults
+            if faults is not None:
+                net.engine.before_step.append(faults.hook(net, chooser, log))
+
+            def after_step(engine: Engine, done: Any) -> None:
+                if engine.steps > settings.max_steps:
+                    raise _Violation("liveness", f"still running after {settings.max_steps} steps")
+                for invariant in scenario.invariants:
+                    try:
+                        ok = invariant(net)
+                    except AssertionError as exc:
+                        raise _Violation("invariant", _describe(exc)) from None
+                    if ok is False:
+                        name = getattr(invariant, "__name__", "invariant")
+                        raise _Violation("invariant", f"{name} returned False")
+
+            net.engine.after_step.append(after_step)
+            try:
+                await scenario.run(net)
+                await net.run_until_idle()
+                if scenario.check is not None:
+                    result = scenario.check(net)
+                    if inspect.isawaitable(result):
+                        await result
+                _liveness(net)
+            except _Violation as v:
+                box["failure"] = (v.kind, str(v))
+            except AssertionError as exc:
+                box["failure"] = ("check", _describe(exc))
+            except Exception as exc:
+                box["failure"] = ("scenario", _describe(exc))
+            net.engine.before_step.clear()
+            net.engine.after_step.clear()
+            box["steps"] = net.engine.steps
+
+    anyio.run(main, backend=settings.backend)
+    net: Subnet = box["net"]
+    failure = None
+    if "failure" in box:
+        kind, message = box["failure"]
+        failure = Failure(kind, message, box["steps"], tuple(chooser.choices), seed, tuple(log))
+        meta_extra = {"choices": list(chooser.choices), "explore": _settings_meta(settings)}
+        net.scenario = scenario.name
+        trace = _trace_with(net, meta_extra, failure)
+        return RunResult(failure, chooser.choices, chooser.sizes, box["steps"], trace)
+    return RunResult(None, chooser.choices, chooser.sizes, box["steps"])
+
+
+def _liveness(net: Subnet) -> None:
+    """At the end of a run every call context has closed and every stop has completed."""
+    for cs in net.engine.canisters.values():
+        if cs.call_contexts:
+            raise _Violation(
+                "liveness",
+                f"canister {cs.id} still has {len(cs.call_contexts)} open call context(s)",
+            )
+        if cs.stop_waiters:
+            raise _Violation("liveness", f"a stop of canister {cs.id} never completed")
+
+
+def _settings_meta(settings: Settings) -> dict[str, Any]:
+    meta = asdict(settings)
+    if settings.faults is not None:
+        faults = asdict(settings.faults)
+        faults["canisters"] = list(faults["canisters"]) if faults["canisters"] else None
+        meta["faults"] = faults
+    return meta
+
+
+def _trace_with(net: Subnet, extra: dict[str, Any], failure: Failure) -> bytes:
+    from .trace import encode_trace
+
+    meta = {
+        "seed": net.seed,
+        "strategy": net.engine.strategy.name,
+        "scenario": net.scenario,
+        **extra,
+        "failure": {"kind": failure.kind, "message": failure.message, "step": failure.step},
+    }
+    return encode_trace(meta, net.engine.decisions, net.engine.trace.raw)
+
+
+def settings_from_meta(meta: dict[str, Any]) -> Settings:
+    data = dict(meta)
+    faults = data.get("faults")
+    if faults is not None:
+        if faults.get("canisters") is not None:
+            faults["canisters"] = tuple(faults["canisters"])
+        data["faults"] = SnapshotFaults(**faults)
+    return Settings(**data)
+
+
+def shrink(
+    scenario: Scenario, settings: Settings, failure: Failure, budget: int = 300
+) -> tuple[Failure, bytes]:
+    """Look for a shorter, simpler choice list that fails the same way; return the best."""
+    best = failure
+    best_trace = b""
+    runs = 0
+
+    def attempt(candidate: list[int]) -> bool:
+        nonlocal best, best_trace, runs
+        if runs >= budget:
+            return False
+        runs += 1
+        result = run_once(scenario, settings, Chooser(candidate), failure.seed)
+        if result.failure is not None and result.failure.kind == failure.kind:
+            if _simpler(result.failure.choices, best.choices):
+                best, best_trace = result.failure, result.trace
+            return True
+        return False
+
+    improved = True
+    while improved and runs < budget:
+        improved = False
+        current = list(best.choices)
+        # 1. the shortest prefix that still fails (the rest become zeros)
+        lo, hi = 0, len(current)
+        while lo < hi and runs < budget:
+            mid = (lo + hi) // 2
+            if attempt(current[:mid]):
+                hi = mid
+            else:
+                lo = mid + 1
+        current = list(best.choices)
+        # 2. delete blocks, 3. zero and lower single choices
+        for size in (8, 4, 2, 1):
+            i = 0
+            while i + size <= len(current) and runs < budget:
+                candidate = current[:i] + current[i + size :]
+                if attempt(candidate) and list(best.choices) != current:
+                    current = list(best.choices)
+                    improved = True
+                else:
+                    i += size
+        for i in range(len(current)):
+            if runs >= budget:
+                break
+            value = current[i]
+            for smaller in (0, value // 2, value - 1):
+                if 0 <= smaller < value:
+                    candidate = [*current[:i], smaller, *current[i + 1 :]]
+                    if attempt(candidate):
+                        current = list(best.choices)
+                        improved = True
+                        break
+    if not best_trace:
+        best_trace = run_once(scenario, settings, Chooser(best.choices), best.seed).trace
+    return best, best_trace
+
+
+def _simpler(a: Sequence[int], b: Sequence[int]) -> bool:
+    return (len(a), list(a)) < (len(b), list(b))
+
+
+@dataclass
+class Exploration:
+    """The outcome of a campaign."""
+
+    runs: int
+    failures: list[Failure]
+    shrunk: Failure | None = None
+    trace: bytes = b""
+    steps: int = 0
+
+    @property
+    def first_failure(self) -> Failure | None:
+        return self.failures[0] if self.failures else None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def run_seed(base: int, index: int) -> int:
+    """The seed of run ``index`` of a campaign with seed ``base`` (independent of run order)."""
+    digest = hashlib.sha256(f"subnet-explore/{base}/{index}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def _one(spec: Scenario | str, settings: Settings, seed: int, prefix: Sequence[int]) -> RunResult:
+    scenario = Scenario.load(spec) if isinstance(spec, str) else spec
+    rng = random.Random(seed) if settings.strategy != "dfs" else None
+    return run_once(scenario, settings, Chooser(prefix, rng), seed)
+
+
+def explore(
+    scenario: Scenario | str | Callable[[Subnet], Any],
+    *,
+    runs: int = 100,
+    strategy: str = "random",
+    seed: int = 0,
+    depth: int = 3,
+    max_steps: int = 10_000,
+    faults: SnapshotFaults | None = None,
+    invariants: Sequence[Callable[[Subnet], Any]] = (),
+    stop_at_first: bool = True,
+    do_shrink: bool = True,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    backend: str = "asyncio",
+) -> Exploration:
+    """Run ``scenario`` up to ``runs`` times under ``strategy``; collect failures, shrink the
+    first, and return it with a trace that replays it (``Exploration.trace``)."""
+    if isinstance(scenario, str):
+        loaded = Scenario.load(scenario)
+        spec: Scenario | str = scenario
+    elif isinstance(scenario, Scenario):
+        loaded = spec = scenario
+    else:
+        loaded = spec = Scenario(scenario)
+    if invariants:
+        loaded.invariants = [*loaded.invariants, *invariants]
+        spec = loaded
+    if strategy not in ("random", "pct", "dfs"):
+        raise ValueError("strategy must be 'random', 'pct' or 'dfs'")
+    settings = Settings(strategy, depth, max_steps, faults=faults, backend=backend)
+    failures: list[Failure] = []
+    done = 0
+    steps = 0
+    if strategy == "dfs":
+        prefix: list[int] | None = []
+        while prefix is not None and done < runs:
+            result = _one(loaded, settings, 0, prefix)
+            done += 1
+            steps += result.steps
+            if result.failure is not None:
+                failures.append(result.failure)
+                if stop_at_first:
+                    break
+            prefix = _next_prefix(result.choices, result.sizes)
+    else:
+        pool = executor
+        owned = None
+        if pool is None and workers and workers > 1:
+            if not isinstance(spec, str):
+                raise ValueError("workers need the scenario given by name (a file or module)")
+            pool = owned = ProcessPoolExecutor(max_workers=workers)
+        try:
+            seeds = [run_seed(seed, i) for i in range(runs)]
+            if pool is None:
+                results = (_one(loaded, settings, s, ()) for s in seeds)
+            else:
+                results = pool.map(_one, [spec] * runs, [settings] * runs, seeds, [()] * runs)
+            for result in results:
+                done += 1
+                steps += result.steps
+                if result.failure is not None:
+                    failures.append(result.failure)
+                    if stop_at_first:
+                        break
+        finally:
+            if owned is not None:
+                owned.shutdown(cancel_futures=True)
+    outcome = Exploration(done, failures, steps=steps)
+    if failures:
+        first = failures[0]
+        if do_shrink:
+            outcome.shrunk, outcome.trace = shrink(loaded, settings, first)
+        else:
+            outcome.shrunk = first
+            outcome.trace = run_once(loaded, settings, Chooser(first.choices), first.seed).trace
+    return outcome
+
+
+def _next_prefix(choices: Sequence[int], sizes: Sequence[int]) -> list[int] | None:
+    """Depth-first: the next choice sequence after this one, or None when all are done."""
+    for j in range(len(choices) - 1, -1, -1):
+        if choices[j] + 1 < sizes[j]:
+            return [*choices[:j], choices[j] + 1]
+    return None
+
+
+def replay_failure(scenario: Scenario | str, meta: dict[str, Any]) -> RunResult:
+    """Re-run a trace written by :func:`explore` (its choices and settings)."""
+    loaded = Scenario.load(scenario) if isinstance(scenario, str) else scenario
+    settings = settings_from_meta(meta["explore"])
+    return run_once(loaded, settings, Chooser(meta["choices"]), meta["seed"])
+
+
+__all__ = [
+    "Chooser",
+    "Exploration",
+    "Failure",
+    "PCTStrategy",
+    "Scenario",
+    "SnapshotFaults",
+    "explore",
+    "replay_failure",
+    "run_once",
+    "shrink",
+]
