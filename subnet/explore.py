@@ -82,11 +82,13 @@ class ChooserStrategy:
 class PCTStrategy:
     """Probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010) over canisters.
 
-    Each canister gets a random priority when it first has a message ready; the ready message
-    of the highest-priority canister runs (its oldest source first). At ``depth - 1`` steps
-    chosen at random among the first ``max_steps``, the canister that just ran drops below every
-    initial priority. A bug that needs ``d`` particular orderings is found with probability at
-    least ``1 / (n * k^(d-1))`` per run, instead of exponentially small odds for uniform random.
+    A *thread* is a chain of messages: requests are the sender's thread, ingress messages and
+    responses the receiving canister's own. Each thread gets a random priority when it first has
+    a message ready; the ready message of the highest-priority thread runs (its oldest source
+    first). At ``depth - 1`` steps chosen at random among the first ``max_steps``, the thread
+    that just ran drops below every initial priority. A bug that needs ``d`` particular
+    orderings is found with probability at least ``1 / (n * k^(d-1))`` per run, instead of
+    exponentially small odds for uniform random.
     """
 
     name = "pct"
@@ -105,18 +107,19 @@ class PCTStrategy:
     def choose(self, ready: Sequence[int]) -> int:
         assert self.engine is not None, "PCTStrategy needs bind(engine)"
         sources = self.engine._sources
-        best, best_priority = 0, None
+        best, best_priority, best_thread = 0, None, None
         for index, sid in enumerate(ready):
-            cid = sources[sid].canister.id
-            priority = self.priority.get(cid)
+            src = sources[sid]
+            thread = src.sender if src.kind == "request" else src.canister.id
+            priority = self.priority.get(thread)
             if priority is None:
-                priority = self.priority[cid] = self.depth + self.chooser.draw(1_000_000)
+                priority = self.priority[thread] = self.depth + self.chooser.draw(1_000_000)
             if best_priority is None or priority > best_priority:
-                best, best_priority = index, priority
+                best, best_priority, best_thread = index, priority, thread
         self.count += 1
         for i, at in enumerate(self.changes):
             if at == self.count:
-                self.priority[sources[ready[best]].canister.id] = i
+                self.priority[best_thread] = i  # type: ignore[index]
         return best
 
 
@@ -451,8 +454,16 @@ def run_seed(base: int, index: int) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
+_LOADED: dict[str, Scenario] = {}  # per process: a worker imports each scenario once
+
+
 def _one(spec: Scenario | str, settings: Settings, seed: int, prefix: Sequence[int]) -> RunResult:
-    scenario = Scenario.load(spec) if isinstance(spec, str) else spec
+    if isinstance(spec, str):
+        scenario = _LOADED.get(spec)
+        if scenario is None:
+            scenario = _LOADED[spec] = Scenario.load(spec)
+    else:
+        scenario = spec
     rng = random.Random(seed) if settings.strategy != "dfs" else None
     return run_once(scenario, settings, Chooser(prefix, rng), seed)
 
@@ -514,7 +525,10 @@ def explore(
             if pool is None:
                 results = (_one(loaded, settings, s, ()) for s in seeds)
             else:
-                results = pool.map(_one, [spec] * runs, [settings] * runs, seeds, [()] * runs)
+                chunk = max(1, runs // (8 * (workers or 2)))  # fewer round trips to workers
+                results = pool.map(
+                    _one, [spec] * runs, [settings] * runs, seeds, [()] * runs, chunksize=chunk
+                )
             for result in results:
                 done += 1
                 steps += result.steps

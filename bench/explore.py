@@ -1,0 +1,118 @@
+"""Exploration: schedules/s with 1 and 2 worker processes, and runs to the first failure of a
+planted ordering bug under PCT and under uniform random scheduling (DESIGN.md §6).
+
+1. Throughput: ``scenarios/three_workers.py`` (three workers logging 20 entries each, about
+   200 steps a run, no failure so every run counts), in this process and on a pool of 2
+   processes; target: about 2x.
+2. A planted depth-3 bug: three workers each make ``K`` calls, in sequence, to a log canister;
+   the log is "corrupted" if it receives all of worker 3's and worker 2's entries before any of
+   worker 1's. Uniform random scheduling interleaves the three finely and rarely produces that
+   order; PCT, which keeps one thread ahead of the others until a priority change, often does.
+   For ``TRIALS`` campaign seeds, the runs needed to hit it (capped at ``CAP``); target: PCT
+   needs at least 5x fewer.
+
+    python bench/explore.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from actors import Canister, update  # noqa: E402
+from subnet import Subnet  # noqa: E402
+from subnet.explore import Scenario, explore  # noqa: E402
+
+WORKLOAD = str(ROOT / "scenarios" / "three_workers.py")
+K = 3
+
+
+class Log(Canister):
+    def init(self):
+        self.entries = []
+
+    @update
+    def add(self, worker: int) -> None:
+        self.entries.append(worker)
+
+
+class Worker(Canister):
+    def init(self, number: int):
+        self.number = number
+
+    @update
+    async def work(self, log, k: int) -> None:
+        for _ in range(k):
+            await self.call(log, "add", self.number)
+
+
+async def planted(net: Subnet) -> None:
+    log = await net.deploy(Log, name="log")
+    workers = [await net.deploy(Worker, n) for n in (1, 2, 3)]
+    for w in workers:
+        w.submit("work", log.id, K)
+    await net.run_until_idle()
+
+
+def ordering_bug(net: Subnet) -> None:
+    entries = net.inspect("log").heap["entries"] if "log" in net.names else []
+    if len(entries) == 3 * K:
+        first_one = entries.index(1)
+        assert first_one != 2 * K, "all of workers 3 and 2 logged before worker 1"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    runs = 40 if args.quick else 1000
+    trials = 5 if args.quick else 20
+    cap = 300 if args.quick else 2000
+
+    print(f"1. explored schedules/s: {WORKLOAD}, {runs} runs, random strategy")
+    rates = {}
+    for workers in (1, 2):
+        t = time.perf_counter()
+        result = explore(WORKLOAD, runs=runs, seed=3, workers=workers, stop_at_first=False)
+        dt = time.perf_counter() - t
+        rates[workers] = result.runs / dt
+        rate = rates[workers]
+        print(f"   {workers} worker(s): {result.runs} runs in {dt:.2f} s = {rate:.1f} runs/s")
+    print()
+    print(f"2. runs to the first failure of the planted bug ({trials} campaign seeds, cap {cap})")
+    found = {}
+    for strategy in ("random", "pct"):
+        counts = []
+        for seed in range(trials):
+            result = explore(
+                Scenario(planted, [ordering_bug]),
+                runs=cap,
+                strategy=strategy,
+                seed=seed,
+                do_shrink=False,
+            )
+            # not found within the cap: counted as the cap (so the ratio is a lower bound)
+            counts.append(cap if result.ok else result.runs)
+        found[strategy] = counts
+        hits = sum(c < cap for c in counts)
+        print(
+            f"   {strategy:>6}: median {statistics.median(counts):.0f}, mean "
+            f"{statistics.mean(counts):.1f} runs; found in {hits}/{trials} campaigns"
+        )
+    speedup = rates[2] / rates[1]
+    ratio = statistics.mean(found["random"]) / statistics.mean(found["pct"])
+    print(
+        f"ratio: 2 workers / 1 worker = {speedup:.2f}x (target ~2x on 2 cores); "
+        f"random / PCT runs to first failure = {ratio:.1f}x (target >= 5x; random capped at "
+        f"{cap}, so a lower bound)"
+    )
+
+
+if __name__ == "__main__":
+    main()
