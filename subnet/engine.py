@@ -54,6 +54,7 @@ from .trace import Trace
 DEFAULT_START_TIME_NS = 1_724_782_760_000_000_000  # 2024-08-27 18:19:20 UTC
 DEFAULT_STEP_NS = 1_000_000  # each step advances subnet time by 1 ms
 QUEUE_CAPACITY = 500  # requests from one canister to another waiting at once (the IC's limit)
+SWEEP_EVERY = 4096  # emptied pair queues collected before they are forgotten
 
 
 @contextmanager
@@ -296,6 +297,7 @@ class Engine:
         self._callbacks: dict[int, Callback] = {}
         self._buffered: tuple[CallContext, Any, Reject | None] | None = None
         self._raw = self.trace.raw.append  # the hot paths record events through this
+        self._emptied: list[Source] = []  # pair queues that became empty, to forget later
         # observers (the explorer's fault injection and invariants): called around every step
         self.before_step: list[Callable[[Engine], None]] = []
         self.after_step: list[Callable[[Engine, Done], None]] = []
@@ -523,10 +525,13 @@ class Engine:
             kind = src.kind
             if not items:
                 ready.remove(src.id)
-                if kind != "ingress":  # an empty pair queue is forgotten (a new one is made)
+                if kind == "response":
                     del self._sources[src.id]
-                    if kind == "request":
-                        del src.canister.queues[src.sender]
+                elif kind == "request":
+                    emptied = self._emptied
+                    emptied.append(src)
+                    if len(emptied) >= SWEEP_EVERY:
+                        self._forget_empty_queues()
             self.steps += 1
             if kind == "response":
                 done = self._execute_response(src.canister, item)
@@ -539,6 +544,19 @@ class Engine:
             for hook in self.after_step:
                 hook(self, done)
         return done
+
+    def _forget_empty_queues(self) -> None:
+        """Drop pair queues that are still empty (a later request makes a new one): without
+        this, a subnet where many canisters call each other keeps a queue for every pair that
+        ever talked. Done in batches, so a busy pair does not pay for a new queue each time."""
+        sources = self._sources
+        for src in self._emptied:
+            if not src.items and sources.get(src.id) is src:
+                del sources[src.id]
+                queues = src.canister.queues
+                if queues.get(src.sender) is src:
+                    del queues[src.sender]
+        self._emptied.clear()
 
     def run_until_idle(self, max_steps: int | None = None) -> int:
         """Step until nothing is left (or ``max_steps``); returns the number of steps taken.

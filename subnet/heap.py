@@ -132,8 +132,15 @@ def copy_value(value: Any) -> Any:
     shared. Small payloads of plain data are copied directly (the common case: a few scalars,
     a short list of principals); anything else goes through CBOR, which also refuses what is
     not plain data."""
-    if type(value) in _IMMUTABLE_SCALARS:
+    kind = type(value)
+    if kind in _IMMUTABLE_SCALARS:
         return value
+    if kind is tuple:  # an argument tuple of scalars (the common case) is shared as it is
+        for item in value:
+            if type(item) not in _IMMUTABLE_SCALARS:
+                break
+        else:
+            return value
     try:
         return _quick_copy(value, 0)
     except _Slow:
