@@ -18,7 +18,14 @@ import anyio.lowlevel
 
 from actors.canister import Canister
 
-from .engine import DEFAULT_START_TIME_NS, DEFAULT_STEP_NS, CanisterState, Engine, StepInfo
+from .engine import (
+    DEFAULT_START_TIME_NS,
+    DEFAULT_STEP_NS,
+    CanisterState,
+    Engine,
+    StepInfo,
+    fewer_collections,
+)
 from .errors import Reject
 from .guards import SnapshotGuard
 from .ids import MANAGEMENT, CanisterIdAllocator, Principal, identity_principal
@@ -354,19 +361,26 @@ class Subnet:
     async def run_until_idle(self, max_steps: int | None = None) -> int:
         """Step until nothing is left to do (or ``max_steps`` steps); returns the count."""
         total = 0
-        engine = self.engine
-        while max_steps is None or total < max_steps:
-            batch = STEPS_PER_CHECKPOINT
-            if max_steps is not None:
-                batch = min(batch, max_steps - total)
-            n = engine.run_until_idle(batch)
-            total += n
-            await anyio.lowlevel.checkpoint()
-            if n < batch:
-                break
+        step = self.engine._step
+        with fewer_collections():
+            while max_steps is None or total < max_steps:
+                batch = STEPS_PER_CHECKPOINT
+                if max_steps is not None:
+                    batch = min(batch, max_steps - total)
+                n = 0
+                while n < batch and step() is not None:
+                    n += 1
+                total += n
+                await anyio.lowlevel.checkpoint()
+                if n < batch:
+                    break
         return total
 
     async def _drive_until(self, done: Any) -> None:
+        with fewer_collections():
+            await self._drive(done)
+
+    async def _drive(self, done: Any) -> None:
         engine = self.engine
         step = engine._step
         while not done():
