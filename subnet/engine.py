@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import gc
 import inspect
+from bisect import bisect_left, bisect_right, insort
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
@@ -55,6 +56,8 @@ DEFAULT_START_TIME_NS = 1_724_782_760_000_000_000  # 2024-08-27 18:19:20 UTC
 DEFAULT_STEP_NS = 1_000_000  # each step advances subnet time by 1 ms
 QUEUE_CAPACITY = 500  # requests from one canister to another waiting at once (the IC's limit)
 SWEEP_EVERY = 4096  # emptied pair queues collected before they are forgotten
+BIG_READY_SET = 512  # above this many ready sources, a SortedList; below SMALL, a plain list
+SMALL_READY_SET = 128
 
 
 @contextmanager
@@ -129,6 +132,32 @@ def _as_target(target: Any) -> Principal:
     if not isinstance(target, Principal):
         raise TypeError(f"call target {target!r} is not a principal")
     return target
+
+
+class ReadySet(list):  # type: ignore[type-arg]
+    """The ids of the sources that have work, kept sorted: a plain list with C-level bisection.
+
+    Strategies index it and bisect it, as they would a ``SortedList``. While the set is small
+    (the common case: a few queues with work) a list's insertion memmove is far cheaper than the
+    pure-Python bookkeeping of a balanced structure; the engine switches to a ``SortedList``
+    when the set grows large, and back when it shrinks (see ``Engine._rebalance``).
+    """
+
+    __slots__ = ()
+
+    def add(self, sid: int) -> None:
+        insort(self, sid)
+
+    def remove(self, sid: int) -> None:  # type: ignore[override]
+        del self[bisect_left(self, sid)]
+
+    def discard(self, sid: int) -> None:
+        i = bisect_left(self, sid)
+        if i < len(self) and self[i] == sid:
+            del self[i]
+
+    def bisect_right(self, sid: int) -> int:
+        return bisect_right(self, sid)
 
 
 class Source:
@@ -292,7 +321,7 @@ class Engine:
         self._next_source = 0
         self._next_id = 0  # call contexts, callbacks, continuations, ingress messages
         self._sources: dict[int, Source] = {}
-        self._ready: SortedList = SortedList()
+        self._ready = ReadySet()
         self._subnet_queue: deque[Request] = deque()
         self._callbacks: dict[int, Callback] = {}
         self._buffered: tuple[CallContext, Any, Reject | None] | None = None
@@ -540,10 +569,21 @@ class Engine:
         else:
             return None
         self.time += self.step_ns
+        n = len(self._ready)
+        if n > BIG_READY_SET or (SortedList is type(self._ready) and n < SMALL_READY_SET):
+            self._rebalance()
         if self.after_step:
             for hook in self.after_step:
                 hook(self, done)
         return done
+
+    def _rebalance(self) -> None:
+        """Switch the ready set between a plain list (small) and a ``SortedList`` (large)."""
+        ready = self._ready
+        if type(ready) is ReadySet and len(ready) > BIG_READY_SET:
+            self._ready = SortedList(ready)
+        elif type(ready) is SortedList and len(ready) < SMALL_READY_SET:
+            self._ready = ReadySet(ready)
 
     def _forget_empty_queues(self) -> None:
         """Drop pair queues that are still empty (a later request makes a new one): without
