@@ -144,7 +144,7 @@ def encode_trace(meta: dict[str, Any], decisions: list[int], events: list[Event]
             "version": VERSION,
             "meta": meta,
             "decisions": list(decisions),
-            "events": [tuple(e) for e in events],  # Event or raw tuple
+            "events": [list(e) for e in events],  # plain arrays: no tuple tag per event
         }
     )
 
