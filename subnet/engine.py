@@ -269,13 +269,6 @@ class CanisterState:
     def is_empty(self) -> bool:
         return self.code is None
 
-    def free_slot(self) -> int:
-        slot = 0
-        table = self.continuations
-        while slot in table:
-            slot += 1
-        return slot
-
 
 Done = tuple  # (kind, canister, method, outcome): what an internal step reports
 
@@ -614,10 +607,6 @@ class Engine:
                 n += 1
         return n
 
-    @staticmethod
-    def _info(kind: str, cid: Principal | None, method: str, outcome: str) -> Done:
-        return (kind, cid, method, outcome)
-
     # -- subnet messages ----------------------------------------------------------------------
     def _execute_subnet_message(self, req: Request) -> Done:
         handler = self.subnet_handler
@@ -627,7 +616,7 @@ class Engine:
         else:
             outcome = handler(req)
         self.trace.emit(self, "subnet", None, req.method, (outcome,))
-        return self._info("subnet", None, req.method, outcome)
+        return ("subnet", None, req.method, outcome)
 
     # -- canister messages --------------------------------------------------------------------
     def _execute_request(self, cs: CanisterState, req: Request, kind: str) -> Done:
@@ -684,13 +673,13 @@ class Engine:
             error = error.for_canister_caller()
         self.answer_request(req, None, error)
         self.trace.emit(self, "rejected", cs.id, req.method, (kind, int(error.error_code or 0)))
-        return self._info(kind, cs.id, req.method, "reject")
+        return (kind, cs.id, req.method, "reject")
 
     def _execute_response(self, cs: CanisterState, resp: Response) -> Done:
         cb = self._callbacks.pop(resp.callback_id, None)
         if cb is None:  # dropped by uninstall_code: the response goes nowhere
             self.trace.emit(self, "dropped", cs.id, "", (resp.callback_id,))
-            return self._info("response", cs.id, "", "dropped")
+            return ("response", cs.id, "", "dropped")
         del cs.callbacks[cb.id]
         ctx = cs.call_contexts[cb.call_context_id]
         ctx.outstanding -= 1
@@ -752,7 +741,7 @@ class Engine:
             )
         self._close_if_done(cs, ctx, error)
         self.trace.emit(self, "exec", cs.id, ctx.method, ("response", ctx.id, "trap", cb.id))
-        return self._info("response", cs.id, ctx.method, "trap")
+        return ("response", cs.id, ctx.method, "trap")
 
     # -- the execution itself -----------------------------------------------------------------
     def _run(
