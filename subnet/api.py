@@ -427,6 +427,7 @@ class Subnet:
             "seed": self.seed,
             "strategy": self.engine.strategy.name,
             "scenario": self.scenario,
+            "names": dict(self._names),
         }
         return encode_trace(meta, self.engine.decisions, self.engine.trace.events)
 

@@ -827,6 +827,14 @@ def cmd_trace_show(args: argparse.Namespace) -> int:
     except (OSError, TraceError) as exc:
         raise CliError(f"Cannot read trace '{args.trace}'.", str(exc)) from None
     meta = recorded.meta
+    if args.format in ("svg", "html"):
+        from .picture import html_page, sequence_svg
+
+        title = f"{meta.get('scenario') or args.trace} (seed {meta.get('seed')})"
+        names = {cid: name for name, cid in (meta.get("names") or {}).items()}
+        svg = sequence_svg(recorded.events, names=names, title=title)
+        sys.stdout.write(svg if args.format == "svg" else html_page(svg, title))
+        return 0
     hazards = [e for e in recorded.events if e.kind == "hazard"]
     out(
         f"Trace {args.trace}: scenario {meta.get('scenario')}, seed {meta.get('seed')}, "
@@ -1007,7 +1015,7 @@ def build_parser() -> argparse.ArgumentParser:
     tsub = trace.add_subparsers(dest="trace_command", metavar="COMMAND", required=True)
     show = tsub.add_parser("show", help="print a trace, one event a line")
     show.add_argument("trace")
-    show.add_argument("--format", choices=("text",), default="text")
+    show.add_argument("--format", choices=("text", "svg", "html"), default="text")
     show.set_defaults(plain=cmd_trace_show)
     return parser
 

@@ -350,6 +350,7 @@ def _trace_with(net: Subnet, extra: dict[str, Any], failure: Failure) -> bytes:
         "seed": net.seed,
         "strategy": net.engine.strategy.name,
         "scenario": net.scenario,
+        "names": net.names,
         **extra,
         "failure": {"kind": failure.kind, "message": failure.message, "step": failure.step},
     }

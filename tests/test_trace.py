@@ -64,7 +64,12 @@ def test_saved_trace_replays_the_run(tmp_path):
     path = tmp_path / "bank.trace"
     original.save_trace(path)
     loaded = load_trace(path)
-    assert loaded.meta == {"seed": 5, "strategy": "random", "scenario": "bank"}
+    assert loaded.meta == {
+        "seed": 5,
+        "strategy": "random",
+        "scenario": "bank",
+        "names": {"bank": loaded.meta["names"]["bank"]},
+    }
     assert loaded.decisions == original.decisions
     assert len(loaded.events) == len(original.trace)
 
