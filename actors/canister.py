@@ -227,6 +227,12 @@ class Canister:
         """The canister version (``ic0.canister_version``)."""
         return self._sys().version
 
+    def set_global_timer(self, deadline: int) -> int:
+        """Arm the canister's global timer for ``deadline`` (subnet time, ns; 0 disarms it), as
+        ``ic0.global_timer_set``; returns the previous deadline. When subnet time passes it, the
+        canister's ``global_timer`` method runs once as a message of its own."""
+        return self._sys().set_global_timer(deadline)
+
     def set_certified_data(self, data: bytes) -> None:
         """Set the certified data (at most 32 bytes), as ``ic0.certified_data_set``."""
         self._sys().set_certified_data(data)

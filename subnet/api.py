@@ -293,6 +293,7 @@ class Subnet:
             raise SubnetError("time only moves forward")
         self.engine.time += nanoseconds
         self.engine.trace.emit(self.engine, "time", None, "", (self.engine.time,))
+        self.engine.fire_timers()
 
     # -- deploying ----------------------------------------------------------------------------
     async def deploy(

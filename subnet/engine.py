@@ -29,6 +29,7 @@ calls discarded). Outgoing calls are only enqueued at commit.
 from __future__ import annotations
 
 import gc
+import heapq
 import inspect
 from bisect import bisect_left, bisect_right, insort
 from collections import deque
@@ -114,6 +115,13 @@ def _induction_error(cs: CanisterState) -> Reject:
     if cs.status == "stopped":
         return errors.canister_stopped(cs.id)
     return errors.canister_stopping(cs.id)
+
+
+_TIMER_HOOKS: dict[Any, MethodInfo] = {}
+
+
+def _ignore(reply: Any, reject: Reject | None) -> None:
+    """The answer to a system task (a timer): nobody waits for it."""
 
 
 def _wrong_sender_version(args: tuple[Any, ...], version: int) -> bool:
@@ -210,7 +218,8 @@ class CanisterState:
     heap: Heap = field(default_factory=Heap)
     stable: StableMemory = field(default_factory=StableMemory)
     certified_data: bytes = b""
-    global_timer: int = 0
+    global_timer: int = 0  # deadline in ns, 0 = not armed
+    timer_at_start: int = 0  # the deadline when the current execution began (for a trap)
     # open call contexts and outstanding callbacks (system state; never part of a snapshot)
     call_contexts: dict[int, CallContext] = field(default_factory=dict)
     callbacks: dict[int, Callback] = field(default_factory=dict)
@@ -259,6 +268,15 @@ class CanisterState:
             None,
             Reject(RejectCode.CANISTER_REJECT, message, ErrorCode.CanisterRejectedMessage),
         )
+
+    def set_global_timer(self, deadline: int) -> int:
+        """``ic0.global_timer_set``: arm the timer for ``deadline`` (ns; 0 disarms it);
+        returns the previous deadline. A trap undoes it, like any change of the execution."""
+        if not isinstance(deadline, int) or isinstance(deadline, bool) or deadline < 0:
+            raise ValueError("a timer deadline is a non-negative int (nanoseconds)")
+        previous = self.global_timer
+        self.engine.arm_timer(self, deadline)
+        return previous
 
     def set_certified_data(self, data: bytes) -> None:
         if not isinstance(data, bytes | bytearray) or len(data) > 32:
@@ -320,6 +338,8 @@ class Engine:
         self._buffered: tuple[CallContext, Any, Reject | None] | None = None
         self._raw = self.trace.raw.append  # the hot paths record events through this
         self._emptied: list[Source] = []  # pair queues that became empty, to forget later
+        # armed global timers, (deadline, canister): checked lazily against cs.global_timer
+        self._timers: list[tuple[int, Principal]] = []
         # observers (the explorer's fault injection and invariants): called around every step
         self.before_step: list[Callable[[Engine], None]] = []
         self.after_step: list[Callable[[Engine, Done], None]] = []
@@ -547,7 +567,7 @@ class Engine:
             kind = src.kind
             if not items:
                 ready.remove(src.id)
-                if kind == "response":
+                if kind == "response" or kind == "timer":
                     del self._sources[src.id]
                 elif kind == "request":
                     emptied = self._emptied
@@ -557,11 +577,15 @@ class Engine:
             self.steps += 1
             if kind == "response":
                 done = self._execute_response(src.canister, item)
+            elif kind == "timer":
+                done = self._execute_timer(src.canister, item)
             else:
                 done = self._execute_request(src.canister, item, kind)
         else:
             return None
         self.time += self.step_ns
+        if self._timers and self._timers[0][0] <= self.time:
+            self.fire_timers()
         n = len(self._ready)
         if n > BIG_READY_SET or (SortedList is type(self._ready) and n < SMALL_READY_SET):
             self._rebalance()
@@ -577,6 +601,50 @@ class Engine:
             self._ready = SortedList(ready)
         elif type(ready) is SortedList and len(ready) < SMALL_READY_SET:
             self._ready = ReadySet(ready)
+
+    # -- the global timer ---------------------------------------------------------------------
+    def arm_timer(self, cs: CanisterState, deadline: int) -> None:
+        """Set a canister's global timer (0 disarms it)."""
+        cs.global_timer = deadline
+        if deadline:
+            heapq.heappush(self._timers, (deadline, cs.id))
+
+    def fire_timers(self) -> None:
+        """Make every due timer of a running canister a ready message (``canister_global_timer``).
+
+        A timer fires once: it is disarmed as it is scheduled, as on the IC. A canister that is
+        not running keeps its timer armed; ``start_canister`` re-arms it."""
+        timers = self._timers
+        while timers and timers[0][0] <= self.time:
+            deadline, cid = heapq.heappop(timers)
+            cs = self.canisters.get(cid)
+            if cs is None or cs.global_timer != deadline or cs.status != "running":
+                continue
+            cs.global_timer = 0
+            self._next_source = sid = self._next_source + 1
+            src = Source(sid, "timer", cs, None)
+            src.items.append(deadline)
+            self._sources[sid] = src
+            self._ready.add(sid)
+            self._raw((self.steps, self.time, "timer_due", cid, "", (deadline,)))
+
+    def _execute_timer(self, cs: CanisterState, deadline: int) -> Done:
+        code = cs.code
+        hook = getattr(code, "global_timer", None) if code is not None else None
+        if hook is None or cs.status != "running":
+            self._raw((self.steps, self.time, "timer_skipped", cs.id, "", (deadline,)))
+            return ("timer", cs.id, "global_timer", "dropped")
+        info = _TIMER_HOOKS.get(hook)
+        if info is None:
+            info = _TIMER_HOOKS[hook] = MethodInfo(hook, "update", "global_timer", True)
+        self._next_id = ctx_id = self._next_id + 1
+        ctx = CallContext(ctx_id, cs.id, cs.id, "global_timer", system=_ignore, manual_reply=True)
+        cs.call_contexts[ctx_id] = ctx
+        outcome = self._run(cs, ctx, info, (), None)
+        self._raw(
+            (self.steps, self.time, "exec", cs.id, "global_timer", ("timer", ctx_id, outcome))
+        )
+        return ("timer", cs.id, "global_timer", outcome)
 
     def _forget_empty_queues(self) -> None:
         """Drop pair queues that are still empty (a later request makes a new one): without
@@ -756,6 +824,7 @@ class Engine:
 
         Returns the outcome: "reply", "reject", "await" (suspended on a call), or "trap".
         """
+        cs.timer_at_start = cs.global_timer
         return self._execute(cs, ctx, info, args, resume, cs.stable.fork())
 
     def _execute(
@@ -937,6 +1006,8 @@ class Engine:
         if cs.instance is not None:
             cs.heap.rollback(cs.instance)
         cs.stable.restore(image)
+        if cs.global_timer != cs.timer_at_start:
+            self.arm_timer(cs, cs.timer_at_start)
         if coro is not None:
             # a frame suspended on something we refuse: it never runs again
             cs.graveyard.append(coro)

@@ -411,6 +411,9 @@ class Management:
                 waiter(None, STOP_CANCELLED)
         cs.status = "running"
         self.engine.trace.emit(self.engine, "status", cs.id, "running", ())
+        if cs.global_timer:  # a timer that came due while stopped fires now
+            self.engine.arm_timer(cs, cs.global_timer)
+            self.engine.fire_timers()
         return None
 
     def stop_canister(self, req: Request, canister_id: Principal) -> Any:

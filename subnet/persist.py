@@ -326,7 +326,7 @@ def _restore_canister(
     cs.total_num_changes = doc["total_num_changes"]
     cs.extra = dict(doc["extra"])
     cs.certified_data = doc["certified_data"]
-    cs.global_timer = doc["global_timer"]
+    engine.arm_timer(cs, doc["global_timer"])
     cs.next_snapshot_id = doc["next_snapshot_id"]
     cs.stable.restore(_restore_memory(doc["stable"], pool).fork())
     if doc["ingress_source"] is not None:

@@ -410,7 +410,7 @@ class SnapshotOps:
             cs.certified_data = snap.certified_data
             cs.continuations = dict(snap.continuations)
             if snap.source == "metadata_upload":
-                cs.global_timer = snap.global_timer  # restored for uploaded snapshots only
+                self.engine.arm_timer(cs, snap.global_timer)  # restored for uploads only
         except (HeapError, ValueError, TypeError) as exc:
             saved.restore(cs)
             raise errors.snapshot_inconsistent(f"cannot load snapshot {snap.id}: {exc}") from None
