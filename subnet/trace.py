@@ -30,6 +30,26 @@ FORMAT = "subnet-trace"
 VERSION = 1
 
 
+HAZARDS: dict[str, str] = {
+    "snapshot_taken_while_running": "a snapshot was taken of a canister that was not stopped",
+    "snapshot_taken_while_stopping": "a snapshot was taken of a canister still stopping",
+    "snapshot_loaded_while_running": "a snapshot was loaded into a canister that was not stopped",
+    "snapshot_loaded_while_stopping": "a snapshot was loaded into a canister still stopping",
+    "stale_continuation": "a suspended frame held by the loaded heap will resume against the "
+    "loaded state, with local variables from before the load",
+    "leaked_continuation": "the loaded heap holds a suspended frame whose callback is gone: it "
+    "never resumes, and what it holds (a lock, reserved funds) stays held",
+    "dangling_callback": "after a load, a callback refers to a frame the heap no longer holds",
+    "orphaned_response": "a response arrived for a frame the heap does not hold: the callback "
+    "traps",
+    "misdelivered_response": "a response resumed a different frame that now holds its table slot "
+    "(orphan_policy='misdeliver')",
+    "starved_call_context": "a call context lost its frame and can never reply: the system "
+    "rejects its caller",
+}
+"""Every kind of hazard the simulator records, with what it means (docs/reference.md)."""
+
+
 class Event(NamedTuple):
     """One thing the engine did. ``data`` is a tuple of plain values whose meaning depends on
     ``kind``."""
@@ -102,6 +122,7 @@ class Trace:
         explanation: str,
         details: dict[str, Any],
     ) -> None:
+        assert kind in HAZARDS, f"undocumented hazard kind {kind!r}"
         hz = Hazard(engine.steps, engine.time, kind, canister, explanation, dict(details))
         self.hazards.append(hz)
         self.raw.append(

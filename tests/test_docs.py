@@ -32,3 +32,14 @@ def test_docs_examples(page):
         if i + 1 < len(blocks) and blocks[i + 1][0] == "text":
             assert out.getvalue() == blocks[i + 1][1], f"{page.name} block {i}"
     assert ran
+
+
+def test_the_reference_lists_every_hazard_kind():
+    from subnet.trace import HAZARDS
+
+    def plain(text):
+        return text.replace("`", "").replace("'", "").replace('"', "")
+
+    text = plain((DOCS / "reference.md").read_text())
+    for kind, meaning in HAZARDS.items():
+        assert f"| {kind} | {plain(meaning)} |" in text, kind
