@@ -168,6 +168,19 @@ class ReadySet(list):  # type: ignore[type-arg]
         return bisect_right(self, sid)
 
 
+class OneShot:
+    """A source with exactly one message: a response, or a timer that came due. It leaves the
+    ready set when it runs (no queue of its own to keep)."""
+
+    __slots__ = ("canister", "id", "item", "kind")
+
+    def __init__(self, sid: int, kind: str, canister: CanisterState, item: Any) -> None:
+        self.id = sid
+        self.kind = kind  # "response" | "timer"
+        self.canister = canister
+        self.item = item
+
+
 class Source:
     """One place work comes from: a FIFO of requests (per sender) or ingress, or one response."""
 
@@ -450,9 +463,9 @@ class Engine:
             self.trace.emit(self, "dropped", None, "", (callback_id,))
             return
         self._next_source = sid = self._next_source + 1
-        src = Source(sid, "response", self.canisters[cb.canister], None)
-        src.items.append(Response(callback_id, reply, reject))
-        self._sources[sid] = src
+        self._sources[sid] = OneShot(
+            sid, "response", self.canisters[cb.canister], Response(callback_id, reply, reject)
+        )
         self._ready.add(sid)
 
     # -- answering ----------------------------------------------------------------------------
@@ -561,25 +574,28 @@ class Engine:
                 self.decisions.append(index)
             else:
                 index = 0
-            src = self._sources[ready[index]]
-            items = src.items
-            item = items.popleft()
+            sid = ready[index]
+            src = self._sources[sid]
             kind = src.kind
-            if not items:
-                ready.remove(src.id)
-                if kind == "response" or kind == "timer":
-                    del self._sources[src.id]
-                elif kind == "request":
-                    emptied = self._emptied
-                    emptied.append(src)
-                    if len(emptied) >= SWEEP_EVERY:
-                        self._forget_empty_queues()
             self.steps += 1
             if kind == "response":
-                done = self._execute_response(src.canister, item)
+                del ready[index]
+                del self._sources[sid]
+                done = self._execute_response(src.canister, src.item)
             elif kind == "timer":
-                done = self._execute_timer(src.canister, item)
+                del ready[index]
+                del self._sources[sid]
+                done = self._execute_timer(src.canister, src.item)
             else:
+                items = src.items
+                item = items.popleft()
+                if not items:
+                    del ready[index]
+                    if kind == "request":
+                        emptied = self._emptied
+                        emptied.append(src)
+                        if len(emptied) >= SWEEP_EVERY:
+                            self._forget_empty_queues()
                 done = self._execute_request(src.canister, item, kind)
         else:
             return None
@@ -622,9 +638,7 @@ class Engine:
                 continue
             cs.global_timer = 0
             self._next_source = sid = self._next_source + 1
-            src = Source(sid, "timer", cs, None)
-            src.items.append(deadline)
-            self._sources[sid] = src
+            self._sources[sid] = OneShot(sid, "timer", cs, deadline)
             self._ready.add(sid)
             self._raw((self.steps, self.time, "timer_due", cid, "", (deadline,)))
 
