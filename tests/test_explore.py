@@ -146,3 +146,18 @@ def test_cli_explore_and_replay(tmp_path, capsys):
     assert cli(["replay", str(trace)]) == 0
     assert "events identical" in capsys.readouterr().out
     assert cli(["explore", LOCK_RACE, "--runs", "5"]) == 0
+
+
+MONEY = str(Path(__file__).resolve().parents[1] / "scenarios" / "money_in_flight.py")
+
+
+def test_money_in_flight_is_safe_under_any_schedule_but_not_under_snapshot_loads():
+    assert explore(MONEY, runs=60, strategy="pct", seed=2).ok
+    assert explore(MONEY, runs=60, strategy="random", seed=2).ok
+    found = explore(
+        MONEY, runs=500, seed=2, faults=SnapshotFaults(canisters=("escrow",), probability=0.05)
+    )
+    assert not found.ok
+    assert "the escrow owes" in found.shrunk.message
+    hazards = {e.method for e in decode_trace(found.trace).events if e.kind == "hazard"}
+    assert "snapshot_loaded_while_running" in hazards
