@@ -36,17 +36,17 @@ from actors.canister import Call
 
 from .heap import HeapError, decode, encode
 
-_CALL_AWAIT = Call.__await__.__code__
+CALL_AWAIT = Call.__await__.__code__
 
-_HAS_HANDLERS: dict[CodeType, bool] = {}
+HAS_HANDLERS: dict[CodeType, bool] = {}
 
 
 def _has_handlers(code: CodeType) -> bool:
     """Whether the code has an except/finally/with handler (not just the implicit ones)."""
-    known = _HAS_HANDLERS.get(code)
+    known = HAS_HANDLERS.get(code)
     if known is None:
         known = any(ins.opname == "PUSH_EXC_INFO" for ins in dis.get_instructions(code))
-        _HAS_HANDLERS[code] = known
+        HAS_HANDLERS[code] = known
     return known
 
 
@@ -58,7 +58,7 @@ def handler_codes(coro: Coroutine[Any, Any, Any]) -> frozenset[CodeType]:
     # the common case, a method awaiting a call directly with no handler: no walk needed
     code = coro.cr_code
     awaited = coro.cr_await
-    if getattr(awaited, "gi_code", None) is _CALL_AWAIT and not _HAS_HANDLERS.get(code, True):
+    if getattr(awaited, "gi_code", None) is CALL_AWAIT and not HAS_HANDLERS.get(code, True):
         return _NONE
     codes = set()
     obj: Any = coro

@@ -44,9 +44,9 @@ from actors.canister import Call, Canister, MethodInfo
 
 from . import cleanup, errors
 from .candid import check_args, fast_validator
-from .cleanup import UnwindRecorder, handler_codes
+from .cleanup import CALL_AWAIT, HAS_HANDLERS, UnwindRecorder, handler_codes
 from .errors import ErrorCode, Reject, RejectCode
-from .heap import Heap, HeapError, copy_payload, copy_value
+from .heap import IMMUTABLE_SCALARS, Heap, HeapError, copy_payload, copy_value
 from .ids import MANAGEMENT, Principal
 from .memory import StableMemory, StableMemoryError
 from .messages import Callback, CallContext, Ingress, Request, Response
@@ -838,8 +838,7 @@ class Engine:
 
         Returns the outcome: "reply", "reject", "await" (suspended on a call), or "trap".
         """
-        cs.timer_at_start = cs.global_timer
-        return self._execute(cs, ctx, info, args, resume, cs.stable.fork())
+        return self._execute(cs, ctx, info, args, resume, None)
 
     def _execute(
         self,
@@ -850,8 +849,12 @@ class Engine:
         resume: tuple[Coroutine[Any, Any, Any], Any, Reject | None] | None,
         image: Any,
     ) -> str:
-        """The body of :meth:`_run`, against the stable-memory image taken at its start (a
-        call refused at once continues the same execution through here)."""
+        """The body of :meth:`_run`. ``image`` is the stable memory at the start of the
+        execution: None for a new execution (taken here), or the one a call refused at once
+        continues with."""
+        if image is None:
+            cs.timer_at_start = cs.global_timer
+            image = cs.stable.fork()
         cs.current = ctx
         discard = info is not None and info.kind == "query"
         coro = None
@@ -867,7 +870,13 @@ class Engine:
                     value = result
             else:
                 coro, value, reject = resume
-                codes = handler_codes(coro)
+                if (
+                    getattr(coro.cr_await, "gi_code", None) is CALL_AWAIT
+                    and HAS_HANDLERS.get(coro.cr_code) is False
+                ):
+                    codes = None  # awaiting a call directly, no handler: nothing to record
+                else:
+                    codes = handler_codes(coro)
                 if codes:  # trace the unwinding, to keep what its cleanup does (cleanup.py)
                     recorder = UnwindRecorder(cs.instance, codes)
                     yielded = recorder.resume(coro, value, reject)
@@ -918,7 +927,8 @@ class Engine:
     ) -> str:
         if kind == "reply":
             try:
-                value = copy_value(value)
+                if type(value) not in IMMUTABLE_SCALARS:
+                    value = copy_value(value)
             except HeapError as exc:
                 return self._trap(cs, ctx, image, HeapError(f"the reply is not plain data: {exc}"))
             reject = None

@@ -29,7 +29,7 @@ from .ids import Principal
 TUPLE_TAG = 55801
 PRINCIPAL_TAG = 55802
 
-_IMMUTABLE_SCALARS: frozenset[type] = frozenset(
+IMMUTABLE_SCALARS: frozenset[type] = frozenset(
     {int, str, bytes, bool, float, type(None), Principal}
 )
 
@@ -111,7 +111,7 @@ _QUICK_LIMIT = 64  # items per container; beyond that the C encoder is faster
 
 def _quick_copy(value: Any, depth: int) -> Any:
     kind = type(value)
-    if kind in _IMMUTABLE_SCALARS:
+    if kind in IMMUTABLE_SCALARS:
         return value
     if depth > 4:
         raise _Slow
@@ -133,11 +133,11 @@ def copy_value(value: Any) -> Any:
     a short list of principals); anything else goes through CBOR, which also refuses what is
     not plain data."""
     kind = type(value)
-    if kind in _IMMUTABLE_SCALARS:
+    if kind in IMMUTABLE_SCALARS:
         return value
     if kind is tuple:  # an argument tuple of scalars (the common case) is shared as it is
         for item in value:
-            if type(item) not in _IMMUTABLE_SCALARS:
+            if type(item) not in IMMUTABLE_SCALARS:
                 break
         else:
             return value
@@ -209,7 +209,7 @@ class Heap:
             return  # a canister with an empty heap (common in benchmarks and relays)
         committed: dict[str, tuple[Any, bytes | None]] = {}
         for name, value in state.items():
-            if type(value) in _IMMUTABLE_SCALARS:
+            if type(value) in IMMUTABLE_SCALARS:
                 committed[name] = (value, None)
                 continue
             try:
