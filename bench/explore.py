@@ -17,6 +17,7 @@ planted ordering bug under PCT and under uniform random scheduling (DESIGN.md §
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import statistics
 import sys
 import time
@@ -25,7 +26,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from actors import Canister, update  # noqa: E402
 from subnet import Subnet  # noqa: E402
 from subnet.explore import Scenario, explore  # noqa: E402
 
@@ -33,23 +33,15 @@ WORKLOAD = str(ROOT / "scenarios" / "three_workers.py")
 K = 3
 
 
-class Log(Canister):
-    def init(self):
-        self.entries = []
-
-    @update
-    def add(self, worker: int) -> None:
-        self.entries.append(worker)
+def _load_workload():
+    spec = importlib.util.spec_from_file_location("three_workers", WORKLOAD)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-class Worker(Canister):
-    def init(self, number: int):
-        self.number = number
-
-    @update
-    async def work(self, log, k: int) -> None:
-        for _ in range(k):
-            await self.call(log, "add", self.number)
+_workload = _load_workload()
+Log, Worker = _workload.Log, _workload.Worker
 
 
 async def planted(net: Subnet) -> None:

@@ -16,36 +16,9 @@ import sys
 
 import anyio
 
-from actors import Canister, update
-from subnet import Reject, RejectCode, Subnet
-
-
-class Ledger(Canister):
-    def init(self):
-        self.moved = 0
-
-    @update
-    def transfer(self, amount: int) -> int:
-        self.moved += amount
-        return amount
-
-
-class Vault(Canister):
-    def init(self):
-        self.locked = False
-        self.balance = 100
-
-    @update
-    async def withdraw(self, ledger, amount: int) -> int:
-        if self.locked:
-            raise Reject(RejectCode.CANISTER_REJECT, "vault is locked")
-        self.locked = True
-        try:
-            await self.call(ledger, "transfer", amount)
-            self.balance -= amount
-        finally:
-            self.locked = False
-        return self.balance
+from actors.vault import Payments as Ledger
+from actors.vault import Vault
+from subnet import Reject, Subnet
 
 
 async def scenario(net: Subnet) -> None:
