@@ -85,6 +85,26 @@ def _abandon_frames(cs: CanisterState) -> None:
     cs.continuations = {}
 
 
+def _new_heap(
+    engine: Engine,
+    cs: CanisterState,
+    cls: type[Canister],
+    hook: str,
+    args: tuple[Any, ...],
+    caller: Principal,
+) -> None:
+    """Build a fresh heap of ``cls``, run ``hook(*args)`` (``init`` or ``post_upgrade``) if the
+    class has it, and commit (the heap's continuations are gone)."""
+    _abandon_frames(cs)
+    instance = build_heap(cs, cls)
+    fn = getattr(cls, hook, None)
+    if fn is not None:
+        engine.run_hook(cs, fn.__get__(instance), args, caller)
+    elif args:
+        raise TypeError(f"{cls.__name__} has no {hook} method but was given arguments")
+    cs.heap.commit(instance)
+
+
 def install(
     engine: Engine, cs: CanisterState, cls: type[Canister], args: tuple[Any, ...], caller: Principal
 ) -> None:
@@ -99,14 +119,7 @@ def install(
         cs.stable.restore(StableMemory().fork())
         cs.certified_data = b""
         cs.global_timer = 0
-        _abandon_frames(cs)
-        instance = build_heap(cs, cls)
-        init = getattr(cls, "init", None)
-        if init is not None:
-            engine.run_hook(cs, init.__get__(instance), args, caller)
-        elif args:
-            raise TypeError(f"{cls.__name__} has no init method but was given arguments")
-        cs.heap.commit(instance)
+        _new_heap(engine, cs, cls, "init", args, caller)
     except Exception as exc:
         saved.restore(cs)
         raise _hook_failure(cs, exc) from None
@@ -133,14 +146,7 @@ def upgrade(
                 engine.run_hook(cs, pre.__get__(instance), (), caller)
         cs.code = cls
         cs.heap = Heap()
-        _abandon_frames(cs)
-        instance = build_heap(cs, cls)
-        post = getattr(cls, "post_upgrade", None)
-        if post is not None:
-            engine.run_hook(cs, post.__get__(instance), args, caller)
-        elif args:
-            raise TypeError(f"{cls.__name__} has no post_upgrade method but was given arguments")
-        cs.heap.commit(instance)
+        _new_heap(engine, cs, cls, "post_upgrade", args, caller)
     except Exception as exc:
         saved.restore(cs)
         raise _hook_failure(cs, exc) from None
