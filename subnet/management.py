@@ -281,6 +281,14 @@ class Management:
         except Reject as rej:
             self.engine.answer_request(req, None, rej)
             return "reject"
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            # an argument no check anticipated: still an IC-style reject, never a traceback
+            # (tests/test_hostile.py drives every method with junk to find these)
+            rej = errors.invalid_management_payload(
+                f"could not process the arguments of {req.method}: {exc}"
+            )
+            self.engine.answer_request(req, None, rej)
+            return "reject"
         if result is PENDING:
             return "pending"
         self.engine.answer_request(req, result, None)

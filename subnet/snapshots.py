@@ -565,7 +565,7 @@ class SnapshotOps:
         hook = on_low_wasm_memory_hook_status
         if isinstance(hook, dict) and len(hook) == 1:
             hook = next(iter(hook))
-        if hook is not None and hook not in HOOK_STATUSES:
+        if hook is not None and (not isinstance(hook, str) or hook not in HOOK_STATUSES):
             raise errors.invalid_snapshot_metadata(f"unknown hook status {hook!r}")
         if stable_memory_size % PAGE_SIZE:
             raise errors.invalid_snapshot_metadata(
