@@ -487,3 +487,31 @@ async def test_a_full_queue_refuses_the_call_at_once():
         assert all(r.startswith("SYS_TRANSIENT: Couldn't send message") for r in results[3:])
         assert await sink.query("seen") == [0, 1, 2]
         assert net.inspect(flooder).heap["refused"] == 2
+
+
+async def test_concurrent_tasks_awaiting_calls_share_one_deterministic_schedule():
+    """Several tasks may await calls at once: the engine, not the host event loop, decides
+    which message runs next. (Submissions are made in a fixed order here: when tasks race to
+    submit, the order of their submissions is the event loop's, and trio varies it on purpose.)
+    """
+    import anyio
+
+    async def run():
+        async with Subnet(seed=4, strategy="random") as net:
+            a = await net.deploy(Relay)
+            c = await net.deploy(Counter)
+            pending = [a.submit("forward", c.id, "inc", i) for i in range(1, 6)]
+            results = {}
+
+            async def waiter(i, p):
+                results[i] = await p
+
+            async with anyio.create_task_group() as tg:
+                for i, p in enumerate(pending, 1):
+                    tg.start_soon(waiter, i, p)
+            return results, await c.query("get"), net.trace_bytes()
+
+    first = await run()
+    second = await run()
+    assert first[1] == 15 and sorted(first[0]) == [1, 2, 3, 4, 5]
+    assert first == second
