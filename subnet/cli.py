@@ -788,6 +788,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
         )
     workers = args.workers if args.workers and args.workers > 1 else None
     sink = contextlib.nullcontext() if args.verbose else contextlib.redirect_stdout(io.StringIO())
+    progress = _progress_line(args.runs) if sys.stderr.isatty() else None
     with sink:
         result = explore(
             args.scenario if workers else scenario,
@@ -801,7 +802,10 @@ def cmd_explore(args: argparse.Namespace) -> int:
             do_shrink=not args.no_shrink,
             workers=workers,
             backend=args.backend,
+            progress=progress,
         )
+    if progress is not None:
+        sys.stderr.write("\r\033[K")
     out(
         f"Explored {args.scenario}: {result.runs} run(s), {result.steps:,} steps, "
         f"strategy {args.strategy}, {len(result.failures)} failure(s)."
@@ -819,6 +823,19 @@ def cmd_explore(args: argparse.Namespace) -> int:
     write_atomic(path, result.trace)
     out(f"Trace written to {path}: `subnet replay {path}` reproduces it.")
     return 1
+
+
+def _progress_line(total: int) -> Callable[[int, int], None]:
+    """A one-line progress report on a terminal (long campaigns), redrawn in place."""
+
+    def report(done: int, failures: int) -> None:
+        if done == total or done % max(1, total // 100) == 0:
+            bar = "#" * (30 * done // max(1, total))
+            line = f"\r[{bar:<30}] {done}/{total} runs, {failures} failure(s)"
+            sys.stderr.write(_colour(sys.stderr, "1;31", line) if failures else line)
+            sys.stderr.flush()
+
+    return report
 
 
 def cmd_trace_show(args: argparse.Namespace) -> int:

@@ -484,9 +484,11 @@ def explore(
     workers: int | None = None,
     executor: Executor | None = None,
     backend: str = "asyncio",
+    progress: Callable[[int, int], None] | None = None,
 ) -> Exploration:
     """Run ``scenario`` up to ``runs`` times under ``strategy``; collect failures, shrink the
-    first, and return it with a trace that replays it (``Exploration.trace``)."""
+    first, and return it with a trace that replays it (``Exploration.trace``).
+    ``progress(runs_done, failures)`` is called after every run."""
     if isinstance(scenario, str):
         loaded = Scenario.load(scenario)
         spec: Scenario | str = scenario
@@ -509,6 +511,8 @@ def explore(
             result = _one(loaded, settings, 0, prefix)
             done += 1
             steps += result.steps
+            if progress is not None:
+                progress(done, len(failures) + (result.failure is not None))
             if result.failure is not None:
                 failures.append(result.failure)
                 if stop_at_first:
@@ -533,6 +537,8 @@ def explore(
             for result in results:
                 done += 1
                 steps += result.steps
+                if progress is not None:
+                    progress(done, len(failures) + (result.failure is not None))
                 if result.failure is not None:
                     failures.append(result.failure)
                     if stop_at_first:

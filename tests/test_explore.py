@@ -161,3 +161,9 @@ def test_money_in_flight_is_safe_under_any_schedule_but_not_under_snapshot_loads
     assert "the escrow owes" in found.shrunk.message
     hazards = {e.method for e in decode_trace(found.trace).events if e.kind == "hazard"}
     assert "snapshot_loaded_while_running" in hazards
+
+
+def test_progress_is_reported_after_every_run():
+    seen = []
+    explore(two_senders, runs=7, progress=lambda done, failures: seen.append((done, failures)))
+    assert seen == [(i, 0) for i in range(1, 8)]
