@@ -5,10 +5,7 @@ Example canisters live in the modules of this package (``actors.chat``, ...).
 
 from .canister import Call, Canister, MethodInfo, Trap, query, trap, update
 
-try:
-    from .types import *  # noqa: F403 - the Candid aliases are part of this package's API
-    from .types import __all__ as _types_all
-except ImportError:  # pragma: no cover - while types.py is being written
-    _types_all = []
+from .types import *  # noqa: F403 - the Candid aliases are part of this package's API
+from .types import __all__ as _types_all
 
 __all__ = ["Call", "Canister", "MethodInfo", "Trap", "query", "trap", "update", *_types_all]
