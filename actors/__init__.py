@@ -4,7 +4,6 @@ Example canisters live in the modules of this package (``actors.chat``, ...).
 """
 
 from .canister import Call, Canister, MethodInfo, Trap, query, trap, update
-
 from .types import *  # noqa: F403 - the Candid aliases are part of this package's API
 from .types import __all__ as _types_all
 
