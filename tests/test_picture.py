@@ -24,18 +24,20 @@ def load(name):
     return module
 
 
-def run(module):
+def run_case(name):
+    case = load("snapshot_cases").CASES[name][0]
+
     async def go():
         async with Subnet(seed=0) as net:
             with contextlib.redirect_stdout(io.StringIO()):
-                await module.scenario(net)
+                await case(net)
             return net
 
     return anyio.run(go)
 
 
 def test_the_picture_is_svg_with_a_mark_per_hazard():
-    net = run(load("orphaned_response"))
+    net = run_case("orphaned")
     svg = sequence_svg(net.trace, names={cid: n for n, cid in net.names.items()}, title="t")
     root = ET.fromstring(svg)
     assert root.tag == f"{SVG}svg"
@@ -44,25 +46,21 @@ def test_the_picture_is_svg_with_a_mark_per_hazard():
     assert tooltips[3].startswith("orphaned_response:")
     texts = " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
     assert "vault" in texts and "ledger" in texts and "withdraw → trap" in texts
-    assert sequence_svg(net.trace, title="t") == sequence_svg(
-        run(load("orphaned_response")).trace, title="t"
-    )
+    assert sequence_svg(net.trace, title="t") == sequence_svg(run_case("orphaned").trace, title="t")
     page = html_page(svg, "t")
     assert page.startswith("<!doctype html>") and svg in page
 
 
-def test_the_docs_picture_is_up_to_date():
-    module = load("orphaned_response")
-    with contextlib.redirect_stdout(io.StringIO()):
-        svg = module.picture()
-    assert svg == (ROOT / "docs" / "pictures" / "orphaned_response.svg").read_text()
+def test_the_docs_pictures_are_up_to_date():
+    pictures = load("snapshot_cases").pictures()
+    assert set(pictures) == {"resumed", "orphaned", "leaked"}
+    for name, svg in pictures.items():
+        assert svg == (ROOT / "docs" / "pictures" / f"case_{name}.svg").read_text(), name
 
 
 def test_trace_show_draws_svg_and_html(tmp_path, capsys):
     trace = tmp_path / "o.trace"
-    assert (
-        cli(["run", str(ROOT / "scenarios" / "orphaned_response.py"), "--trace", str(trace)]) == 0
-    )
+    assert cli(["run", str(ROOT / "scenarios" / "snapshot_cases.py"), "--trace", str(trace)]) == 0
     capsys.readouterr()
     assert cli(["trace", "show", str(trace), "--format", "svg"]) == 0
     svg = capsys.readouterr().out

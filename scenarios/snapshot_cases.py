@@ -1,0 +1,114 @@
+"""The three cases of docs/hazards.md, as scenarios, and the pictures drawn from their traces.
+
+    python scenarios/snapshot_cases.py                  # all three, with their hazards
+    python scenarios/snapshot_cases.py --pictures DIR   # the SVGs in docs/pictures/
+    subnet run scenarios/snapshot_cases.py --trace t    # case 2, with its trace
+
+1. ``resumed``: a snapshot taken while a withdrawal is suspended, loaded at once: the response
+   resumes the continuation the loaded heap holds (against the loaded state).
+2. ``orphaned``: a snapshot taken before the withdrawal, loaded while it is in flight: the
+   response finds no continuation; the callback traps and the caller is rejected.
+3. ``leaked``: a snapshot taken while the withdrawal is suspended, loaded after it finished:
+   the loaded heap holds the lock, and a continuation no callback will ever resume.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from pathlib import Path
+
+import anyio
+
+from actors.vault import Payments, Vault
+from subnet import Reject, Subnet
+
+
+async def _setup(net: Subnet):
+    vault = await net.deploy(Vault, name="vault")
+    ledger = await net.deploy(Payments, name="ledger")
+    return net.management, vault, ledger
+
+
+async def resumed(net: Subnet) -> None:
+    ic, vault, ledger = await _setup(net)
+    pending = vault.submit("withdraw", ledger.id, 10)
+    await net.step()
+    snap = await ic.take_canister_snapshot(canister_id=vault.id)
+    await ic.load_canister_snapshot(canister_id=vault.id, snapshot_id=snap.id)
+    await net.run_until_idle()
+    print("resumed: withdraw ->", await pending)
+
+
+async def orphaned(net: Subnet) -> None:
+    ic, vault, ledger = await _setup(net)
+    snap = await ic.take_canister_snapshot(canister_id=vault.id)
+    pending = vault.submit("withdraw", ledger.id, 10)
+    await net.step()
+    await ic.load_canister_snapshot(canister_id=vault.id, snapshot_id=snap.id)
+    await net.run_until_idle()
+    try:
+        await pending
+    except Reject as rej:
+        print("orphaned: withdraw -> rejected", rej.error_code.ic_code)
+
+
+async def leaked(net: Subnet) -> None:
+    ic, vault, ledger = await _setup(net)
+    pending = vault.submit("withdraw", ledger.id, 10)
+    await net.step()
+    snap = await ic.take_canister_snapshot(canister_id=vault.id)
+    await net.run_until_idle()
+    await ic.load_canister_snapshot(canister_id=vault.id, snapshot_id=snap.id)
+    print("leaked: withdraw ->", await pending, "| locked:", net.inspect(vault).heap["locked"])
+
+
+CASES = {
+    "resumed": (resumed, "A load while a call is in flight: the response resumes the loaded heap"),
+    "orphaned": (orphaned, "A snapshot load orphans a response"),
+    "leaked": (leaked, "A load after the call finished: a leaked continuation holds the lock"),
+}
+
+
+async def scenario(net: Subnet) -> None:
+    """``subnet run`` runs the orphaned response, the case with the most to see in a trace."""
+    await orphaned(net)
+    for hazard in net.hazards:
+        print("   ", hazard.kind)
+
+
+async def all_cases() -> None:
+    """All three cases, each on a fresh subnet, with their hazards."""
+    for run, _ in CASES.values():
+        async with Subnet(seed=0) as net:
+            await run(net)
+            for hazard in net.hazards:
+                print("   ", hazard.kind)
+
+
+def pictures() -> dict[str, str]:
+    """The sequence diagram of each case: what docs/pictures/case_<name>.svg hold."""
+    from subnet.picture import sequence_svg
+
+    out = {}
+    for name, (run, title) in CASES.items():
+
+        async def go(run=run) -> Subnet:
+            async with Subnet(seed=0) as net:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    await run(net)
+                return net
+
+        net = anyio.run(go)
+        names = {cid: n for n, cid in net.names.items()}
+        out[name] = sequence_svg(net.trace, names=names, title=title)
+    return out
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--pictures":
+        for name, svg in pictures().items():
+            (Path(sys.argv[2]) / f"case_{name}.svg").write_text(svg)
+    else:
+        anyio.run(all_cases)
