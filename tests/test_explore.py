@@ -167,3 +167,28 @@ def test_progress_is_reported_after_every_run():
     seen = []
     explore(two_senders, runs=7, progress=lambda done, failures: seen.append((done, failures)))
     assert seen == [(i, 0) for i in range(1, 8)]
+
+
+def test_hypothesis_drives_schedules_and_fault_timing():
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from subnet.explore import check_schedule
+
+    @settings(max_examples=40, deadline=None, database=None)
+    @given(st.data())
+    def without_faults(data):
+        check_schedule(data, LOCK_RACE)
+
+    without_faults()  # every schedule Hypothesis tries is fine
+
+    @settings(
+        max_examples=500, deadline=None, database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )  # fmt: skip
+    @given(st.data())
+    def with_faults(data):
+        check_schedule(data, LOCK_RACE, faults=SnapshotFaults(("vault",), probability=0.05))
+
+    with pytest.raises(AssertionError, match="locked but no withdrawal is in flight"):
+        with_faults()
