@@ -257,11 +257,19 @@ class Subnet:
         return identity_principal(name)
 
     def canister_id(self, name_or_id: str | Principal) -> Principal:
+        """The id of a canister given by name (as deployed) or by id (text or Principal)."""
         if isinstance(name_or_id, Principal):
             return name_or_id
         if name_or_id in self._names:
             return self._names[name_or_id]
-        return Principal.from_text(name_or_id)
+        try:
+            return Principal.from_text(name_or_id)
+        except (ValueError, TypeError) as exc:
+            known = ", ".join(self._names) or "none yet"
+            raise SubnetError(
+                f"{name_or_id!r} is neither a canister name (known: {known}) nor a principal "
+                f"({exc})"
+            ) from None
 
     def handle(self, name_or_id: str | Principal) -> CanisterHandle:
         cid = self.canister_id(name_or_id)

@@ -515,3 +515,12 @@ async def test_concurrent_tasks_awaiting_calls_share_one_deterministic_schedule(
     second = await run()
     assert first[1] == 15 and sorted(first[0]) == [1, 2, 3, 4, 5]
     assert first == second
+
+
+async def test_unknown_names_are_clear_errors():
+    async with Subnet() as net:
+        await net.deploy(Counter, name="counter")
+        with pytest.raises(SubnetError, match="neither a canister name"):
+            net.inspect("countre")
+        with pytest.raises(SubnetError, match="known: counter"):
+            net.submit("countre", "inc")
