@@ -4,8 +4,9 @@ Everything the simulated subnet does happens inside :meth:`Engine.step`, which p
 one scheduling step and returns what it did (or ``None`` when nothing is left to do). A step is
 either a *subnet message* (a management-canister call, which as on the IC runs before canister
 messages) or one *message execution* on one canister: an ingress message, a request from another
-canister, or a response that resumes a suspended method. Loops (``run_until_idle``, the async
-API, the explorer, replay) are built on that single primitive, like SimPy's ``Environment.step``.
+canister, a response that resumes a suspended method, or a global timer that came due. Loops
+(``run_until_idle``, the async API, the explorer, replay) are built on that single primitive,
+like SimPy's ``Environment.step``.
 
 Why a hand-rolled coroutine trampoline and not tasks of the host event loop? Because the order
 in which canister code runs must depend only on the seed and the strategy, never on how asyncio
