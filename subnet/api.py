@@ -431,14 +431,16 @@ class Subnet:
         """The scheduling decisions so far: replaying them replays the run."""
         return self.engine.decisions
 
-    def trace_bytes(self) -> bytes:
+    def trace_bytes(self, extra_meta: dict[str, Any] | None = None) -> bytes:
+        """The trace file's bytes: metadata (plus ``extra_meta``), decisions, events."""
         meta = {
             "seed": self.seed,
             "strategy": self.engine.strategy.name,
             "scenario": self.scenario,
             "names": dict(self._names),
+            **(extra_meta or {}),
         }
-        return encode_trace(meta, self.engine.decisions, self.engine.trace.events)
+        return encode_trace(meta, self.engine.decisions, self.engine.trace.raw)
 
     def save_trace(self, path: str | os.PathLike[str]) -> None:
         """Write the trace (metadata, decisions, events) as CBOR, atomically."""

@@ -344,17 +344,8 @@ def _settings_meta(settings: Settings) -> dict[str, Any]:
 
 
 def _trace_with(net: Subnet, extra: dict[str, Any], failure: Failure) -> bytes:
-    from .trace import encode_trace
-
-    meta = {
-        "seed": net.seed,
-        "strategy": net.engine.strategy.name,
-        "scenario": net.scenario,
-        "names": net.names,
-        **extra,
-        "failure": {"kind": failure.kind, "message": failure.message, "step": failure.step},
-    }
-    return encode_trace(meta, net.engine.decisions, net.engine.trace.raw)
+    failed = {"kind": failure.kind, "message": failure.message, "step": failure.step}
+    return net.trace_bytes({**extra, "failure": failed})
 
 
 def settings_from_meta(meta: dict[str, Any]) -> Settings:

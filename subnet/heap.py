@@ -24,7 +24,7 @@ from typing import Any
 
 import cbor2
 
-from .ids import Principal
+from .ids import Principal, SnapshotId
 
 TUPLE_TAG = 55801
 PRINCIPAL_TAG = 55802
@@ -178,14 +178,11 @@ def copy_payload(value: Any) -> Any:
         return [copy_payload(v) for v in value]
     if isinstance(value, tuple):
         return tuple(copy_payload(v) for v in value)
-    if isinstance(value, type) or type(value).__name__ in _BY_REFERENCE:
+    if isinstance(value, type | SnapshotId):
         return value
     if hasattr(value, "__dataclass_fields__"):
         return value  # a frozen settings record
     return copy_value(value)
-
-
-_BY_REFERENCE = frozenset({"SnapshotId"})
 
 
 class Heap:

@@ -174,14 +174,6 @@ def _pass(value: Any, name: str) -> Any:
     return value
 
 
-# method -> {field: (parser, required)}
-_SCHEMAS: dict[str, dict[str, tuple[Callable[[Any, str], Any], bool]]] = {}
-
-
-def _schema(**spec: tuple[Callable[[Any, str], Any], bool]) -> dict[str, Any]:
-    return spec
-
-
 CANISTER_ID = (_principal, True)
 SENDER_VERSION = (_nat64, False)
 
@@ -227,11 +219,11 @@ class Management:
         self.engine.subnet_handler = self.handle
         self.methods: dict[str, tuple[dict[str, Any], Callable[..., Any]]] = {
             "create_canister": (
-                _schema(settings=(_settings, False), sender_canister_version=SENDER_VERSION),
+                dict(settings=(_settings, False), sender_canister_version=SENDER_VERSION),
                 self.create_canister,
             ),
             "install_code": (
-                _schema(
+                dict(
                     mode=(_mode, True),
                     canister_id=CANISTER_ID,
                     wasm_module=(_code, True),
@@ -241,26 +233,26 @@ class Management:
                 self.install_code,
             ),
             "uninstall_code": (
-                _schema(canister_id=CANISTER_ID, sender_canister_version=SENDER_VERSION),
+                dict(canister_id=CANISTER_ID, sender_canister_version=SENDER_VERSION),
                 self.uninstall_code,
             ),
-            "start_canister": (_schema(canister_id=CANISTER_ID), self.start_canister),
-            "stop_canister": (_schema(canister_id=CANISTER_ID), self.stop_canister),
-            "canister_status": (_schema(canister_id=CANISTER_ID), self.canister_status),
+            "start_canister": (dict(canister_id=CANISTER_ID), self.start_canister),
+            "stop_canister": (dict(canister_id=CANISTER_ID), self.stop_canister),
+            "canister_status": (dict(canister_id=CANISTER_ID), self.canister_status),
             "canister_info": (
-                _schema(canister_id=CANISTER_ID, num_requested_changes=(_nat64, False)),
+                dict(canister_id=CANISTER_ID, num_requested_changes=(_nat64, False)),
                 self.canister_info,
             ),
             "update_settings": (
-                _schema(
+                dict(
                     canister_id=CANISTER_ID,
                     settings=(_settings, True),
                     sender_canister_version=SENDER_VERSION,
                 ),
                 self.update_settings,
             ),
-            "delete_canister": (_schema(canister_id=CANISTER_ID), self.delete_canister),
-            "raw_rand": (_schema(), self.raw_rand),
+            "delete_canister": (dict(canister_id=CANISTER_ID), self.delete_canister),
+            "raw_rand": (dict(), self.raw_rand),
             **snapshots.management_methods(self),
         }
 

@@ -6,6 +6,7 @@ import pytest
 
 from actors import Canister, query, trap, update
 from subnet import ErrorCode, Reject, RejectCode, Subnet, SubnetError
+from subnet.engine import DEFAULT_START_TIME_NS
 
 pytestmark = pytest.mark.anyio
 
@@ -138,7 +139,10 @@ async def test_caller_and_time():
         assert await c.call("who") == str(net.default_identity)
         t1 = await c.call("now")
         t2 = await c.call("now")
-        assert t2 > t1 == net.engine.time - net.engine.step_ns or t2 > t1
+        # each call is one step, and a step moves subnet time on by step_ns
+        assert t1 >= DEFAULT_START_TIME_NS
+        assert t2 == t1 + net.engine.step_ns
+        assert net.engine.time == t2 + net.engine.step_ns
 
 
 async def test_chain_with_replies_and_rejects():
@@ -406,7 +410,7 @@ async def test_garbage_collection_runs_no_abandoned_frame():
         assert net.inspect(lk).heap == {"locked": False}
 
 
-async def test_awaiting_a_call_with_nothing_to_run_is_a_clear_error():
+async def test_inspecting_an_unknown_canister_is_a_clear_error():
     async with Subnet() as net:
         c = await net.deploy(Counter)
         pending = c.submit("inc")
