@@ -99,14 +99,13 @@ def test_without_faults_the_vault_is_fine():
 
 
 def test_campaigns_are_deterministic_and_parallel_gives_the_same_answer():
-    faults = SnapshotFaults(canisters=("vault",), probability=0.05)
-    one = explore(LOCK_RACE, runs=40, seed=9, faults=faults, stop_at_first=False, do_shrink=False)
-    two = explore(LOCK_RACE, runs=40, seed=9, faults=faults, stop_at_first=False, do_shrink=False)
-    assert one.failures == two.failures
-    par = explore(
-        LOCK_RACE, runs=40, seed=9, faults=faults, stop_at_first=False, do_shrink=False, workers=2
-    )
-    assert par.failures == one.failures
+    faults = SnapshotFaults(canisters=("vault",), probability=0.1)
+    kwargs = dict(runs=150, seed=9, faults=faults, stop_at_first=False, do_shrink=False)
+    one = explore(LOCK_RACE, **kwargs)
+    assert one.runs == 150 and len(one.failures) >= 3  # several distinct failing runs
+    assert len({f.choices for f in one.failures}) == len(one.failures)
+    assert explore(LOCK_RACE, **kwargs).failures == one.failures
+    assert explore(LOCK_RACE, workers=2, **kwargs).failures == one.failures
 
 
 class PingForever(Canister):
