@@ -18,6 +18,7 @@ import anyio.lowlevel
 
 from actors.canister import Canister
 
+from .codec import write_atomic
 from .engine import (
     DEFAULT_START_TIME_NS,
     DEFAULT_STEP_NS,
@@ -33,7 +34,7 @@ from .management import Management, ManagementClient
 from .messages import Ingress
 from .records import Snapshot
 from .strategies import Strategy, make_strategy
-from .trace import Event, Hazard, encode_trace, write_atomic
+from .trace import Event, Hazard, encode_trace
 
 STEPS_PER_CHECKPOINT = 256
 

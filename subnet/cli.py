@@ -49,7 +49,8 @@ from .ids import Principal
 from .persist import CodeChangedError, PersistError
 from .project import CONFIG, Project, ProjectError, Session, resolve_class
 from .scenario import ScenarioError, load_module
-from .trace import TraceError, decode_trace, load_trace, write_atomic
+from .codec import write_atomic
+from .trace import TraceError, decode_trace, load_trace
 
 ERROR_EXIT = 255  # dfx exits 255 on any error
 USAGE_EXIT = 2

@@ -12,94 +12,22 @@ reference costs nothing and restores exactly. Only containers need an encoded im
 code may mutate them in place. So a commit costs O(size of the mutable attributes) and a trap
 costs a decode of those, and the common counter-style canister pays almost nothing.
 
-Images are CBOR with two private tags, 55801 for tuples (so a tuple comes back a tuple) and
-55802 for principals. Sets are encoded in a sorted, canonical order so that the bytes of an
-image never depend on Python's per-process string hashing; dicts keep insertion order, which a
-deterministic program makes deterministic, so a rollback never reorders a dict.
+Images are canonical CBOR (:mod:`subnet.codec`): the same heap gives the same bytes in every
+process, and a rollback never reorders a dict.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import cbor2
-
+from .codec import PlainDataError, cbor_head, decode, encode
 from .ids import Principal, SnapshotId
 
-TUPLE_TAG = 55801
-PRINCIPAL_TAG = 55802
+HeapError = PlainDataError  # a heap value that is not plain data; the message names it
 
 IMMUTABLE_SCALARS: frozenset[type] = frozenset(
     {int, str, bytes, bool, float, type(None), Principal}
 )
-
-
-def _head(major: int, n: int) -> bytes:
-    """A CBOR item head (major type and length/argument)."""
-    if n < 24:
-        return bytes([major << 5 | n])
-    for extra, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
-        if n < 1 << (8 * size):
-            return bytes([major << 5 | extra]) + n.to_bytes(size, "big")
-    raise ValueError("length too large for CBOR")
-
-
-_TUPLE_HEAD = _head(6, TUPLE_TAG)
-_PRINCIPAL_HEAD = _head(6, PRINCIPAL_TAG)
-
-
-class HeapError(Exception):
-    """A heap value that cannot be stored (not plain data); the message names the attribute."""
-
-
-def _encode_tuple(encoder: cbor2.CBOREncoder, value: tuple) -> None:
-    encoder.write(_TUPLE_HEAD + _head(4, len(value)))
-    encode_item = encoder.encode
-    for item in value:
-        encode_item(item)
-
-
-def _encode_principal(encoder: cbor2.CBOREncoder, value: Principal) -> None:
-    raw = value._raw
-    encoder.write(_PRINCIPAL_HEAD + _head(2, len(raw)) + raw)
-
-
-def _encode_set(encoder: cbor2.CBOREncoder, value: set | frozenset) -> None:
-    items = sorted(encode(item) for item in value)
-    encoder.write(_head(6, 258) + _head(4, len(items)) + b"".join(items))
-
-
-_ENCODERS = {
-    tuple: _encode_tuple,
-    Principal: _encode_principal,
-    set: _encode_set,
-    frozenset: _encode_set,
-}
-
-
-def _refuse(encoder: cbor2.CBOREncoder, value: Any) -> None:
-    raise HeapError(f"a value of type {type(value).__name__} is not plain data")
-
-
-_DECODERS = {
-    TUPLE_TAG: lambda value, immutable: tuple(value),
-    PRINCIPAL_TAG: lambda value, immutable: Principal(value),
-}
-
-
-def encode(value: Any) -> bytes:
-    """Encode plain data as CBOR (raises ``HeapError`` for anything else)."""
-    try:
-        return cbor2.dumps(value, encoders=_ENCODERS, default=_refuse)
-    except HeapError:
-        raise
-    except (cbor2.CBOREncodeError, TypeError, ValueError, RecursionError) as exc:
-        raise HeapError(str(exc) or type(exc).__name__) from None
-
-
-def decode(data: bytes) -> Any:
-    """Decode what :func:`encode` produced."""
-    return cbor2.loads(data, semantic_decoders=_DECODERS)
 
 
 class _Slow(Exception):
@@ -235,7 +163,7 @@ class Heap:
         Built from the committed images themselves, so it is exact even if someone mutated a
         live container outside a message execution.
         """
-        parts = [_head(5, len(self._committed))]
+        parts = [cbor_head(5, len(self._committed))]
         for name, (value, image) in self._committed.items():
             parts.append(encode(name))
             parts.append(encode(value) if image is None else image)

@@ -23,7 +23,7 @@ object once, so a 1 GiB memory with one written page costs a few KiB, and chunks
 canister shares with its snapshots (copy-on-write) are still shared after loading (so
 ``canister_status``'s memory size is the same).
 
-Writes are atomic (:func:`subnet.trace.write_atomic`: temporary file, fsync, rename), so a crash
+Writes are atomic (:func:`subnet.codec.write_atomic`: temporary file, fsync, rename), so a crash
 leaves either the old state or the new one. Locking against concurrent commands is the caller's
 job (:mod:`subnet.project` holds an ``fcntl`` lock around load-run-save).
 """
@@ -39,8 +39,8 @@ from typing import Any
 
 from actors.canister import Canister
 
-from . import heap
 from .api import Subnet
+from .codec import DocumentError, decode_document, encode_document, write_atomic
 from .engine import CanisterState, Source
 from .guards import SnapshotGuard
 from .heap import Heap, HeapError
@@ -48,7 +48,6 @@ from .ids import CanisterIdAllocator, Principal, SnapshotId
 from .memory import CHUNK_SIZE, MemoryImage, StableMemory
 from .snapshots import MODULE_MAGIC, StoredSnapshot, code_from_module, module_bytes
 from .strategies import RandomStrategy, RoundRobin
-from .trace import write_atomic
 
 FORMAT = "subnet-state"
 VERSION = 1
@@ -268,8 +267,6 @@ def dumps(net: Subnet) -> bytes:
     canisters = [_canister_doc(cs, pool) for cs in engine.canisters.values()]
     version, internal, gauss = net._management.rng.getstate()
     doc = {
-        "format": FORMAT,
-        "version": VERSION,
         "subnet": {
             "seed": net.seed,
             "scenario": net.scenario,
@@ -293,7 +290,7 @@ def dumps(net: Subnet) -> bytes:
         "canisters": canisters,
     }
     try:
-        return heap.encode(doc)
+        return encode_document(FORMAT, VERSION, doc)
     except HeapError as exc:
         raise PersistError(f"cannot save the subnet: {exc}") from None
 
@@ -388,20 +385,19 @@ def loads(data: bytes, *, accept_code_changes: bool = False, source: str = "stat
     unless ``accept_code_changes``: then the canister (and its snapshots) get the class as it is
     now, and :attr:`LoadedState.changed_code` lists those canisters."""
     try:
-        doc = heap.decode(data)
-    except Exception as exc:
+        doc = decode_document(data, FORMAT, VERSION)
+    except DocumentError as exc:
+        if exc.problem == "damaged":
+            raise PersistError(
+                f"{source} is damaged (CBOR decoding failed: {exc.detail}); run `subnet start "
+                f"--clean` to start over"
+            ) from None
+        if exc.problem == "format":
+            raise PersistError(f"{source} is not a subnet state file") from None
         raise PersistError(
-            f"{source} is damaged (CBOR decoding failed: {exc}); run `subnet start --clean` "
-            f"to start over"
-        ) from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise PersistError(f"{source} is not a subnet state file")
-    version = doc.get("version")
-    if version != VERSION:
-        raise PersistError(
-            f"{source} has state format version {version!r}, and this subnet reads version "
+            f"{source} has state format version {exc.detail!r}, and this subnet reads version "
             f"{VERSION}; run `subnet start --clean` to start over"
-        )
+        ) from None
     net: Subnet | None = None
     try:
         meta = doc["subnet"]

@@ -175,7 +175,7 @@ class Project:
                 yield session
                 after = persist.dumps(session.net)
                 if after != before:
-                    from .trace import write_atomic
+                    from .codec import write_atomic
 
                     write_atomic(self.state_path, after)
             finally:

@@ -15,12 +15,11 @@ seed and scenario give byte-identical files on asyncio and on trio.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from . import heap
+from .codec import DocumentError, decode_document, encode_document
 from .ids import Principal
 
 if TYPE_CHECKING:
@@ -159,31 +158,15 @@ class TraceFile:
 
 
 def encode_trace(meta: dict[str, Any], decisions: list[int], events: list[Event]) -> bytes:
-    return heap.encode(
+    return encode_document(
+        FORMAT,
+        VERSION,
         {
-            "format": FORMAT,
-            "version": VERSION,
             "meta": meta,
             "decisions": list(decisions),
             "events": [list(e) for e in events],  # plain arrays: no tuple tag per event
-        }
+        },
     )
-
-
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` so that a crash leaves either the old file or the new one."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class TraceError(ValueError):
@@ -192,13 +175,13 @@ class TraceError(ValueError):
 
 def decode_trace(data: bytes) -> TraceFile:
     try:
-        doc = heap.decode(data)
-    except Exception as exc:
-        raise TraceError(f"not a trace file (CBOR decoding failed: {exc})") from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise TraceError("not a subnet trace file")
-    if doc.get("version") != VERSION:
-        raise TraceError(f"unsupported trace version {doc.get('version')!r} (this is {VERSION})")
+        doc = decode_document(data, FORMAT, VERSION)
+    except DocumentError as exc:
+        if exc.problem == "damaged":
+            raise TraceError(f"not a trace file (CBOR decoding failed: {exc.detail})") from None
+        if exc.problem == "format":
+            raise TraceError("not a subnet trace file") from None
+        raise TraceError(f"unsupported trace version {exc.detail!r} (this is {VERSION})") from None
     try:
         events = [Event(*e) for e in doc["events"]]
         return TraceFile(dict(doc["meta"]), [int(d) for d in doc["decisions"]], events)
