@@ -6,10 +6,11 @@ The public names are listed here and nowhere else.
 from .api import CanisterHandle, CanisterView, PendingCall, Subnet, SubnetError
 from .engine import StepInfo
 from .errors import ErrorCode, Reject, RejectCode
+from .events import Event, Hazard
 from .guards import SnapshotGuard, SnapshotHazardWarning
 from .ids import ANONYMOUS, MANAGEMENT, Principal, SnapshotId
 from .strategies import random, replay, round_robin
-from .trace import Event, Hazard, TraceFile, load_trace
+from .trace import TraceFile, load_trace
 
 __all__ = [
     "ANONYMOUS",

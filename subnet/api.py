@@ -28,13 +28,14 @@ from .engine import (
     fewer_collections,
 )
 from .errors import Reject
+from .events import Event, Hazard
 from .guards import SnapshotGuard
 from .ids import MANAGEMENT, CanisterIdAllocator, Principal, identity_principal
 from .management import Management, ManagementClient
 from .messages import Ingress
 from .records import Snapshot
 from .strategies import Strategy, make_strategy
-from .trace import Event, Hazard, encode_trace
+from .trace import encode_trace
 
 STEPS_PER_CHECKPOINT = 256
 
@@ -301,7 +302,7 @@ class Subnet:
         if nanoseconds < 0:
             raise SubnetError("time only moves forward")
         self.engine.time += nanoseconds
-        self.engine.trace.emit(self.engine, "time", None, "", (self.engine.time,))
+        self.engine.trace.emit("time", None, "", (self.engine.time,))
         self.engine.fire_timers()
 
     # -- deploying ----------------------------------------------------------------------------

@@ -44,12 +44,12 @@ import anyio
 
 from . import candid
 from .api import Subnet, SubnetError
+from .codec import write_atomic
 from .errors import Reject, RejectCode
 from .ids import Principal
 from .persist import CodeChangedError, PersistError
 from .project import CONFIG, Project, ProjectError, Session, resolve_class
 from .scenario import ScenarioError, load_module
-from .codec import write_atomic
 from .trace import TraceError, decode_trace, load_trace
 
 ERROR_EXIT = 255  # dfx exits 255 on any error

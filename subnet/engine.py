@@ -47,12 +47,12 @@ from . import cleanup, errors
 from .candid import check_args, fast_validator
 from .cleanup import CALL_AWAIT, HAS_HANDLERS, UnwindRecorder, handler_codes
 from .errors import ErrorCode, Reject, RejectCode
+from .events import Recorder
 from .heap import IMMUTABLE_SCALARS, Heap, HeapError, copy_payload, copy_value
 from .ids import MANAGEMENT, Principal
 from .memory import StableMemory, StableMemoryError
 from .messages import Callback, CallContext, Ingress, Request, Response
 from .strategies import Strategy, round_robin
-from .trace import Trace
 
 DEFAULT_START_TIME_NS = 1_724_782_760_000_000_000  # 2024-08-27 18:19:20 UTC
 DEFAULT_STEP_NS = 1_000_000  # each step advances subnet time by 1 ms
@@ -341,7 +341,7 @@ class Engine:
         self.orphan_policy = orphan_policy
         self.steps = 0
         self.canisters: dict[Principal, CanisterState] = {}
-        self.trace = Trace()
+        self.trace = Recorder(self._clock)
         self.decisions: list[int] = []
         self._next_source = 0
         self._next_id = 0  # call contexts, callbacks, continuations, ingress messages
@@ -359,6 +359,9 @@ class Engine:
         self.after_step: list[Callable[[Engine, Done], None]] = []
         # the management canister plugs in here: (engine, request) -> reply | Reject | PENDING
         self.subnet_handler: Callable[[Request], Any] | None = None
+
+    def _clock(self) -> tuple[int, int]:
+        return self.steps, self.time
 
     # -- ids ----------------------------------------------------------------------------------
     def _new_id(self) -> int:
@@ -392,7 +395,7 @@ class Engine:
         cs.queues.clear()
         cs.ingress = None
         cs.snapshots.clear()
-        self.trace.emit(self, "deleted", cs.id, "", ())
+        self.trace.emit("deleted", cs.id, "", ())
 
     def get(self, cid: Principal) -> CanisterState | None:
         return self.canisters.get(cid)
@@ -401,7 +404,7 @@ class Engine:
     def submit(self, sender: Principal, receiver: Principal, method: str, args: tuple) -> Ingress:
         """Enqueue an ingress message; it executes in a later step (or is rejected right away)."""
         ing = Ingress(self._new_id(), sender, receiver, method, args)
-        self.trace.emit(self, "submit", receiver, method, (ing.message_id, sender))
+        self.trace.emit("submit", receiver, method, (ing.message_id, sender))
         try:
             args = copy_payload(args) if receiver == MANAGEMENT else copy_value(args)
         except HeapError as exc:
@@ -461,7 +464,7 @@ class Engine:
         cb = self._callbacks.get(callback_id) if callback_id is not None else None
         if cb is None:
             # the callback was dropped (uninstall_code): the response goes nowhere
-            self.trace.emit(self, "dropped", None, "", (callback_id,))
+            self.trace.emit("dropped", None, "", (callback_id,))
             return
         self._next_source = sid = self._next_source + 1
         self._sources[sid] = OneShot(
@@ -491,7 +494,6 @@ class Engine:
         ing.reply = reply
         ing.reject = reject
         self.trace.emit(
-            self,
             "ingress_done",
             ing.receiver,
             ing.method,
@@ -544,7 +546,7 @@ class Engine:
         cs.status = "stopped"
         cs.version += 1
         waiters, cs.stop_waiters = cs.stop_waiters, []
-        self.trace.emit(self, "status", cs.id, "stopped", ())
+        self.trace.emit("status", cs.id, "stopped", ())
         for waiter in waiters:
             waiter(None, None)
 
@@ -698,7 +700,7 @@ class Engine:
             self.answer_request(req, None, errors.management_method_not_found(req.method))
         else:
             outcome = handler(req)
-        self.trace.emit(self, "subnet", None, req.method, (outcome,))
+        self.trace.emit("subnet", None, req.method, (outcome,))
         return ("subnet", None, req.method, outcome)
 
     # -- canister messages --------------------------------------------------------------------
@@ -755,13 +757,13 @@ class Engine:
         if req.ingress is None and error.error_code in _EXECUTION_ERRORS:
             error = error.for_canister_caller()
         self.answer_request(req, None, error)
-        self.trace.emit(self, "rejected", cs.id, req.method, (kind, int(error.error_code or 0)))
+        self.trace.emit("rejected", cs.id, req.method, (kind, int(error.error_code or 0)))
         return (kind, cs.id, req.method, "reject")
 
     def _execute_response(self, cs: CanisterState, resp: Response) -> Done:
         cb = self._callbacks.pop(resp.callback_id, None)
         if cb is None:  # dropped by uninstall_code: the response goes nowhere
-            self.trace.emit(self, "dropped", cs.id, "", (resp.callback_id,))
+            self.trace.emit("dropped", cs.id, "", (resp.callback_id,))
             return ("response", cs.id, "", "dropped")
         del cs.callbacks[cb.id]
         ctx = cs.call_contexts[cb.call_context_id]
@@ -812,7 +814,7 @@ class Engine:
             call_context=ctx.id,
         )
         error = errors.canister_trapped(cs.id, reason)
-        self.trace.emit(self, "trap", cs.id, ctx.method, (error.reject_message,))
+        self.trace.emit("trap", cs.id, ctx.method, (error.reject_message,))
         if not ctx.responded and not ctx.outstanding:
             self.hazard(
                 "starved_call_context",
@@ -823,7 +825,7 @@ class Engine:
                 method=ctx.method,
             )
         self._close_if_done(cs, ctx, error)
-        self.trace.emit(self, "exec", cs.id, ctx.method, ("response", ctx.id, "trap", cb.id))
+        self.trace.emit("exec", cs.id, ctx.method, ("response", ctx.id, "trap", cb.id))
         return ("response", cs.id, ctx.method, "trap")
 
     # -- the execution itself -----------------------------------------------------------------
@@ -1037,7 +1039,7 @@ class Engine:
             # a frame suspended on something we refuse: it never runs again
             cs.graveyard.append(coro)
         error = _trap_reject(cs.id, exc)
-        self.trace.emit(self, "trap", cs.id, ctx.method, (error.reject_message,))
+        self.trace.emit("trap", cs.id, ctx.method, (error.reject_message,))
         self._close_if_done(cs, ctx, error)
         return "trap"
 
@@ -1051,7 +1053,7 @@ class Engine:
         except HeapError:
             cs.heap.rollback(instance)
             return
-        self.trace.emit(self, "cleanup", cs.id, ctx.method, tuple(sorted(changes)))
+        self.trace.emit("cleanup", cs.id, ctx.method, tuple(sorted(changes)))
 
     # -- queries ------------------------------------------------------------------------------
     def query(self, sender: Principal, receiver: Principal, method: str, args: tuple) -> Any:
@@ -1094,7 +1096,7 @@ class Engine:
             cs.current = None
             cs.heap.rollback(cs.instance)
             cs.stable.restore(image)
-        self.trace.emit(self, "query", receiver, method, ())
+        self.trace.emit("query", receiver, method, ())
         return value
 
     # -- hooks run by the management canister (install, upgrade) ------------------------------
@@ -1114,7 +1116,7 @@ class Engine:
 
     # -- hazards ------------------------------------------------------------------------------
     def hazard(self, kind: str, cid: Principal, explanation: str, **details: Any) -> None:
-        self.trace.hazard(self, kind, cid, explanation, details)
+        self.trace.hazard(kind, cid, explanation, details)
 
     # -- teardown -----------------------------------------------------------------------------
     def close(self) -> None:

@@ -326,7 +326,7 @@ class Management:
         if len(cs.history) > MAX_HISTORY:
             del cs.history[: len(cs.history) - MAX_HISTORY]
         cs.total_num_changes += 1
-        self.engine.trace.emit(self.engine, "change", cs.id, next(iter(details)), ())
+        self.engine.trace.emit("change", cs.id, next(iter(details)), ())
 
     # -- lifecycle ----------------------------------------------------------------------------
     def create_canister(
@@ -345,7 +345,7 @@ class Management:
             self.origin(req, sender_canister_version),
             {"creation": {"controllers": list(cs.controllers)}},
         )
-        self.engine.trace.emit(self.engine, "created", cid, "", ())
+        self.engine.trace.emit("created", cid, "", ())
         return {"canister_id": cid}
 
     def install_code(
@@ -410,7 +410,7 @@ class Management:
             for waiter in waiters:
                 waiter(None, STOP_CANCELLED)
         cs.status = "running"
-        self.engine.trace.emit(self.engine, "status", cs.id, "running", ())
+        self.engine.trace.emit("status", cs.id, "running", ())
         if cs.global_timer:  # a timer that came due while stopped fires now
             self.engine.arm_timer(cs, cs.global_timer)
             self.engine.fire_timers()
@@ -438,7 +438,7 @@ class Management:
         cs.stop_waiters.append(answer)
         if cs.status == "running":
             cs.status = "stopping"
-            self.engine.trace.emit(self.engine, "status", cs.id, "stopping", ())
+            self.engine.trace.emit("status", cs.id, "stopping", ())
         if not cs.call_contexts:
             self.engine.finish_stop(cs)
         return PENDING

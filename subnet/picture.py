@@ -21,8 +21,8 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from html import escape
 
+from .events import Event
 from .ids import Principal
-from .trace import Event
 
 LANE = 150  # horizontal distance between lanes
 ROW = 36  # vertical distance between steps

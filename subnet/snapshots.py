@@ -303,7 +303,6 @@ class SnapshotOps:
         if replaced is not None:
             del cs.snapshots[replaced.id]
         self.engine.trace.emit(
-            self.engine,
             "snapshot_taken",
             cs.id,
             sid.hex(),
@@ -372,7 +371,6 @@ class SnapshotOps:
             cs, self.mgmt.origin(req, sender_canister_version), {"load_snapshot": details}
         )
         self.engine.trace.emit(
-            self.engine,
             "snapshot_loaded",
             cs.id,
             snapshot_id.hex(),
@@ -462,7 +460,7 @@ class SnapshotOps:
         cs = self.mgmt.controlled(req, canister_id)
         snap = self.find(cs, snapshot_id)
         del cs.snapshots[snap.id]
-        self.engine.trace.emit(self.engine, "snapshot_deleted", cs.id, snapshot_id.hex(), ())
+        self.engine.trace.emit("snapshot_deleted", cs.id, snapshot_id.hex(), ())
         return None
 
     # -- download ---------------------------------------------------------------------------
@@ -617,7 +615,7 @@ class SnapshotOps:
             del cs.snapshots[replaced.id]  # (the replica removes it first; the result is the same)
         cs.next_snapshot_id += 1
         cs.snapshots[sid] = snap
-        self.engine.trace.emit(self.engine, "snapshot_upload", cs.id, sid.hex(), ())
+        self.engine.trace.emit("snapshot_upload", cs.id, sid.hex(), ())
         return {"snapshot_id": bytes(sid)}
 
     def upload_data(

@@ -35,7 +35,7 @@ def test_docs_examples(page):
 
 
 def test_the_reference_lists_every_hazard_kind():
-    from subnet.trace import HAZARDS
+    from subnet.events import HAZARDS
 
     def plain(text):
         return text.replace("`", "").replace("'", "").replace('"', "")
