@@ -22,7 +22,6 @@ from .codec import write_atomic
 from .engine import (
     DEFAULT_START_TIME_NS,
     DEFAULT_STEP_NS,
-    CanisterState,
     Engine,
     StepInfo,
     fewer_collections,
@@ -31,11 +30,11 @@ from .errors import Reject
 from .events import Event, Hazard
 from .guards import SnapshotGuard
 from .ids import MANAGEMENT, CanisterIdAllocator, Principal, identity_principal
-from .management import Management, ManagementClient
+from .management import Management, ManagementClient, SnapshotPolicy
 from .messages import Ingress
-from .records import Snapshot
 from .strategies import Strategy, make_strategy
 from .trace import encode_trace
+from .view import CanisterView
 
 STEPS_PER_CHECKPOINT = 256
 
@@ -116,86 +115,6 @@ class CanisterHandle:
         return f"<CanisterHandle{label} {self.id}>"
 
 
-class CanisterView:
-    """A read-only view of a canister's system state, for tests and teaching."""
-
-    def __init__(self, cs: CanisterState) -> None:
-        self._cs = cs
-
-    @property
-    def id(self) -> Principal:
-        return self._cs.id
-
-    @property
-    def status(self) -> str:
-        return self._cs.status
-
-    @property
-    def version(self) -> int:
-        return self._cs.version
-
-    @property
-    def controllers(self) -> list[Principal]:
-        return sorted(self._cs.controllers)
-
-    @property
-    def open_call_contexts(self) -> int:
-        return len(self._cs.call_contexts)
-
-    @property
-    def outstanding_callbacks(self) -> int:
-        return len(self._cs.callbacks)
-
-    @property
-    def continuations(self) -> dict[int, int]:
-        """The heap's continuation table: slot -> continuation id."""
-        return dict(self._cs.continuations)
-
-    @property
-    def module_hash(self) -> bytes | None:
-        code = self._cs.code
-        return code.module_hash() if code is not None else None
-
-    @property
-    def heap(self) -> dict[str, Any]:
-        """A copy of the committed heap."""
-        return self._cs.heap.values()
-
-    @property
-    def snapshots(self) -> list[Snapshot]:
-        """The canister's snapshots (as ``list_canister_snapshots`` describes them)."""
-        return [
-            Snapshot(s.id, s.taken_at_timestamp, s.total_size) for s in self._cs.snapshots.values()
-        ]
-
-    @property
-    def call_context_summaries(self) -> list[str]:
-        """One line per open call context: method, caller, callbacks it waits for."""
-        return [
-            f"{ctx.method} from {ctx.caller}, waiting on {ctx.outstanding} call(s)"
-            for ctx in self._cs.call_contexts.values()
-        ]
-
-    @property
-    def held_bytes(self) -> int:
-        """Bytes actually held for this canister and its snapshots (chunks shared copy-on-write
-        counted once); ``canister_status`` reports ``memory_size`` as the IC counts it."""
-        from .management import held_bytes
-
-        return held_bytes(self._cs)
-
-    @property
-    def queued_messages(self) -> int:
-        sources = [self._cs.ingress, *self._cs.queues.values()]
-        return sum(len(s.items) for s in sources if s is not None)
-
-    def __repr__(self) -> str:
-        return (
-            f"<Canister {self.id} {self.status} v{self.version} "
-            f"contexts={self.open_call_contexts} callbacks={self.outstanding_callbacks}>"
-        )
-
-
 class Subnet:
     """One simulated subnet: canisters, the management canister, virtual time, a scheduler.
 
@@ -226,14 +145,26 @@ class Subnet:
             step_ns=step_ns,
             orphan_policy=orphan_policy,
         )
-        self.snapshot_guard = snapshot_guard or SnapshotGuard()
-        self.max_snapshots_per_canister = max_snapshots_per_canister
-        self._ids = CanisterIdAllocator()
+        self.ids = CanisterIdAllocator()
+        self.snapshot_policy = SnapshotPolicy(snapshot_guard, max_snapshots_per_canister)
         self._names: dict[str, Principal] = {}
         self.default_identity: Principal = identity_principal("default")
         self._closed = False
-        self._management = Management(self)
-        self._client = ManagementClient(self)
+        self._management = Management(self.engine, self.ids, seed, self.snapshot_policy)
+        self._client = ManagementClient(self.submit_and_wait)
+
+    @property
+    def snapshot_guard(self) -> SnapshotGuard:
+        """The guard for snapshot takes and loads on canisters without their own."""
+        return self.snapshot_policy.guard
+
+    @snapshot_guard.setter
+    def snapshot_guard(self, guard: SnapshotGuard) -> None:
+        self.snapshot_policy.guard = guard
+
+    @property
+    def max_snapshots_per_canister(self) -> int:
+        return self.snapshot_policy.max_per_canister
 
     # -- context manager ----------------------------------------------------------------------
     async def __aenter__(self) -> Subnet:
@@ -285,7 +216,7 @@ class Subnet:
         if isinstance(canister, CanisterHandle):
             canister = canister.id
         cid = self.canister_id(canister)
-        overrides = self._management.snapshots.overrides
+        overrides = self.snapshot_policy.overrides
         if guard is None:
             overrides.pop(cid, None)
         else:
@@ -363,6 +294,12 @@ class Subnet:
             target = self.canister_id(target)
         ing = self.engine.submit(sender or self.default_identity, target, method, args)
         return PendingCall(self, ing)
+
+    async def submit_and_wait(
+        self, target: Principal, method: str, *args: Any, sender: Principal | None = None
+    ) -> Any:
+        """Submit an ingress call and wait for its reply (raises its :class:`Reject`)."""
+        return await self.submit(target, method, *args, sender=sender)
 
     async def step(self) -> StepInfo | None:
         """Perform exactly one scheduling step; returns what it did, or ``None`` if idle."""

@@ -38,8 +38,8 @@ _TUPLE_HEAD = cbor_head(6, TUPLE_TAG)
 _PRINCIPAL_HEAD = cbor_head(6, PRINCIPAL_TAG)
 
 
-class PlainDataError(Exception):
-    """A value that is not plain data (the heap calls it ``HeapError``)."""
+class HeapError(Exception):
+    """A value that is not plain data: it cannot be in a canister heap, a snapshot or a message."""
 
 
 def _encode_tuple(encoder: cbor2.CBOREncoder, value: tuple) -> None:
@@ -68,7 +68,7 @@ _ENCODERS = {
 
 
 def _refuse(encoder: cbor2.CBOREncoder, value: Any) -> None:
-    raise PlainDataError(f"a value of type {type(value).__name__} is not plain data")
+    raise HeapError(f"a value of type {type(value).__name__} is not plain data")
 
 
 _DECODERS = {
@@ -78,13 +78,13 @@ _DECODERS = {
 
 
 def encode(value: Any) -> bytes:
-    """Encode plain data as CBOR (raises ``PlainDataError`` for anything else)."""
+    """Encode plain data as CBOR (raises ``HeapError`` for anything else)."""
     try:
         return cbor2.dumps(value, encoders=_ENCODERS, default=_refuse)
-    except PlainDataError:
+    except HeapError:
         raise
     except (cbor2.CBOREncodeError, TypeError, ValueError, RecursionError) as exc:
-        raise PlainDataError(str(exc) or type(exc).__name__) from None
+        raise HeapError(str(exc) or type(exc).__name__) from None
 
 
 def decode(data: bytes) -> Any:

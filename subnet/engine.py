@@ -79,7 +79,7 @@ def fewer_collections(threshold: int = 50_000) -> Iterator[None]:
 # -- errors the system produces (texts in subnet.errors, from the replica) ---------------------
 
 
-def _trap_reject(cid: Principal, exc: BaseException) -> Reject:
+def trap_reject(cid: Principal, exc: BaseException) -> Reject:
     """The reject a caller sees when the callee traps with ``exc``."""
     if isinstance(exc, StableMemoryError):
         return errors.canister_trapped(cid, str(exc))
@@ -487,7 +487,7 @@ class Engine:
         if buffered is not None:
             self._buffered = None
             ctx, reply, reject = buffered
-            self._respond(ctx, reply, reject)
+            self.respond(ctx, reply, reject)
 
     def _finish_ingress(self, ing: Ingress, reply: Any, reject: Reject | None) -> None:
         ing.done = True
@@ -512,7 +512,7 @@ class Engine:
         else:
             self._deliver_response(req.callback_id, reply, reject)
 
-    def _respond(self, ctx: CallContext, reply: Any, reject: Reject | None) -> None:
+    def respond(self, ctx: CallContext, reply: Any, reject: Reject | None) -> None:
         ctx.responded = True
         if ctx.ingress is not None:
             self._finish_ingress(ctx.ingress, reply, reject)
@@ -525,6 +525,12 @@ class Engine:
         elif ctx.system is not None:
             ctx.system(reply, reject)
 
+    def drop_callbacks(self, cs: CanisterState) -> None:
+        """Forget every callback of ``cs`` (uninstall): their responses will go nowhere."""
+        for cb_id in cs.callbacks:
+            self._callbacks.pop(cb_id, None)
+        cs.callbacks.clear()
+
     def _close_if_done(self, cs: CanisterState, ctx: CallContext, error: Reject | None) -> None:
         """Close a call context that has nothing left to wait for; reject it if it never
         replied (with ``error``, or 'did not reply')."""
@@ -535,7 +541,7 @@ class Engine:
                 error = (
                     errors.did_not_reply(cs.id) if ctx.ingress is not None else errors.no_response()
                 )
-            self._respond(ctx, None, error)
+            self.respond(ctx, None, error)
         if cs.call_contexts.pop(ctx.id, None) is not None:
             self._raw((self.steps, self.time, "context_closed", cs.id, ctx.method, (ctx.id,)))
         if cs.status == "stopping" and not cs.call_contexts:
@@ -952,7 +958,7 @@ class Engine:
         if self._buffered is not None:
             self._flush_buffered()
         if not ctx.responded and (reject is not None or not ctx.manual_reply):
-            self._respond(ctx, value, reject)
+            self.respond(ctx, value, reject)
         self._close_if_done(cs, ctx, None)
         return kind
 
@@ -976,11 +982,7 @@ class Engine:
             queue = receiver.queues.get(cs.id) if receiver is not None else None
             if queue is not None and len(queue.items) >= self.queue_capacity:
                 # ic0.call_perform fails: the await raises at once, in this same execution
-                refused = Reject(
-                    RejectCode.SYS_TRANSIENT,
-                    f"Couldn't send message: the queue from {cs.id} to {target} is full "
-                    f"(maximum queue capacity {self.queue_capacity} reached)",
-                )
+                refused = errors.call_perform_queue_full(cs.id, target, self.queue_capacity)
                 return self._execute(cs, ctx, None, None, (coro, None, refused), image)
         try:
             args = copy_value(call.args) if target._raw else copy_payload(call.args)
@@ -1038,7 +1040,7 @@ class Engine:
         if coro is not None:
             # a frame suspended on something we refuse: it never runs again
             cs.graveyard.append(coro)
-        error = _trap_reject(cs.id, exc)
+        error = trap_reject(cs.id, exc)
         self.trace.emit("trap", cs.id, ctx.method, (error.reject_message,))
         self._close_if_done(cs, ctx, error)
         return "trap"
@@ -1091,7 +1093,7 @@ class Engine:
                 RejectCode.CANISTER_REJECT, rej.reject_message, ErrorCode.CanisterRejectedMessage
             ) from None
         except Exception as exc:
-            raise _trap_reject(receiver, exc) from None
+            raise trap_reject(receiver, exc) from None
         finally:
             cs.current = None
             cs.heap.rollback(cs.instance)

@@ -830,3 +830,22 @@ def _as_principal(p: PrincipalLike) -> Principal:
 #   DESTINATION_INVALID was its number in old replica versions (IC-REFERENCE.md's table still
 #   says 302). The current numbering is used.
 # ---------------------------------------------------------------------------------------------
+
+
+def call_perform_queue_full(
+    sender: PrincipalLike, receiver: PrincipalLike, capacity: int
+) -> Reject:
+    """201 (SYS_TRANSIENT), raised at the ``await`` of a call that ``ic0.call_perform`` could
+    not enqueue because the sender-to-receiver queue is full (what the CDKs report as
+    "Couldn't send message"); the call never leaves the canister."""
+    return Reject(
+        RejectCode.SYS_TRANSIENT,
+        f"Couldn't send message: the queue from {sender} to {receiver} is full "
+        f"(maximum queue capacity {capacity} reached)",
+    )
+
+
+class SimulatorError(RuntimeError):
+    """A fault of the simulator itself, to be reported as a bug: never the IC's answer to bad
+    input (that is always a :class:`Reject`). The original exception is its ``__cause__``,
+    traceback included."""

@@ -20,10 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .codec import PlainDataError, cbor_head, decode, encode
+from .codec import HeapError, cbor_head, decode, encode
 from .ids import Principal, SnapshotId
-
-HeapError = PlainDataError  # a heap value that is not plain data; the message names it
 
 IMMUTABLE_SCALARS: frozenset[type] = frozenset(
     {int, str, bytes, bool, float, type(None), Principal}

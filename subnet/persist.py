@@ -44,9 +44,9 @@ from .codec import DocumentError, decode_document, encode_document, write_atomic
 from .engine import CanisterState, Source
 from .guards import SnapshotGuard
 from .heap import Heap, HeapError
-from .ids import CanisterIdAllocator, Principal, SnapshotId
+from .ids import Principal, SnapshotId
+from .management.store import MODULE_MAGIC, StoredSnapshot, code_from_module, module_bytes
 from .memory import CHUNK_SIZE, MemoryImage, StableMemory
-from .snapshots import MODULE_MAGIC, StoredSnapshot, code_from_module, module_bytes
 from .strategies import RandomStrategy, RoundRobin
 
 FORMAT = "subnet-state"
@@ -263,9 +263,9 @@ def dumps(net: Subnet) -> bytes:
     _check_idle(net)
     engine = net.engine
     pool = _ChunkPool()
-    overrides = net._management.snapshots.overrides
+    overrides = net.snapshot_policy.overrides
     canisters = [_canister_doc(cs, pool) for cs in engine.canisters.values()]
-    version, internal, gauss = net._management.rng.getstate()
+    version, internal, gauss = net._management.context.rng.getstate()
     doc = {
         "subnet": {
             "seed": net.seed,
@@ -279,7 +279,7 @@ def dumps(net: Subnet) -> bytes:
             "guard_overrides": [
                 [cid, _guard(g, f"canister {cid}")] for cid, g in overrides.items()
             ],
-            "next_canister_index": net._ids.next_index,
+            "next_canister_index": net.ids.next_index,
             "names": dict(net._names),
             "next_id": engine._next_id,
             "next_source": engine._next_source,
@@ -425,8 +425,8 @@ def loads(data: bytes, *, accept_code_changes: bool = False, source: str = "stat
             rnd._rng.setstate((v, tuple(internal), gauss))
             engine.strategy = rnd
         v, internal, gauss = meta["raw_rand"]
-        net._management.rng.setstate((v, tuple(internal), gauss))
-        net._ids = CanisterIdAllocator(meta["next_canister_index"])
+        net._management.context.rng.setstate((v, tuple(internal), gauss))
+        net.ids.next_index = meta["next_canister_index"]
         net._names = dict(meta["names"])
         pool = doc["chunks"]
         changed = [
@@ -437,7 +437,7 @@ def loads(data: bytes, *, accept_code_changes: bool = False, source: str = "stat
             if code_changed
         ]
         for cid, guard in meta["guard_overrides"]:
-            net._management.snapshots.overrides[cid] = _guard_from(guard)
+            net.snapshot_policy.overrides[cid] = _guard_from(guard)
     except PersistError:
         if net is not None:
             net.close()

@@ -30,4 +30,4 @@ def fingerprint(net: Subnet) -> tuple:
                 repr(sorted(cs.extra.items())),
             )
         )
-    return tuple(rows), net._ids.next_index
+    return tuple(rows), net.ids.next_index

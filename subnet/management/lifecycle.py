@@ -18,10 +18,11 @@ from typing import Any
 
 from actors.canister import Canister
 
-from .engine import CanisterState, Engine, _trap_reject
-from .errors import Reject
-from .heap import Heap, HeapError, copy_value
-from .ids import Principal
+from ..engine import CanisterState, Engine, trap_reject
+from ..errors import Reject, canister_uninstalled
+from ..heap import Heap, HeapError, copy_value
+from ..ids import Principal
+from ..memory import StableMemory
 
 _MUTABLE_DEFAULTS = (list, dict, set, bytearray)
 
@@ -49,7 +50,7 @@ def build_heap(cs: CanisterState, cls: type[Canister]) -> Canister:
     return instance
 
 
-class _Saved:
+class SavedState:
     """Everything a code change may touch, to put back if it fails."""
 
     def __init__(self, cs: CanisterState) -> None:
@@ -77,7 +78,7 @@ class _Saved:
 def _hook_failure(cs: CanisterState, exc: BaseException) -> Reject:
     if isinstance(exc, Reject):
         return exc
-    return _trap_reject(cs.id, exc)
+    return trap_reject(cs.id, exc)
 
 
 def _abandon_frames(cs: CanisterState) -> None:
@@ -109,9 +110,7 @@ def install(
     engine: Engine, cs: CanisterState, cls: type[Canister], args: tuple[Any, ...], caller: Principal
 ) -> None:
     """Mode ``install`` / ``reinstall``: a fresh heap, empty stable memory, ``init(*args)``."""
-    from .memory import StableMemory
-
-    saved = _Saved(cs)
+    saved = SavedState(cs)
     try:
         args = copy_value(tuple(args))
         cs.code = cls
@@ -136,7 +135,7 @@ def upgrade(
 ) -> None:
     """Mode ``upgrade``: ``pre_upgrade`` on the old heap, a fresh heap of ``cls``,
     ``post_upgrade(*args)``; stable memory survives, the heap does not."""
-    saved = _Saved(cs)
+    saved = SavedState(cs)
     try:
         args = copy_value(tuple(args))
         instance = cs.instance
@@ -155,17 +154,12 @@ def upgrade(
 def uninstall(engine: Engine, cs: CanisterState) -> None:
     """Remove code, heap, stable memory and certified data; reject every open call context
     with CANISTER_REJECT and drop the callbacks (later responses go nowhere)."""
-    from .errors import canister_uninstalled
-    from .memory import StableMemory
-
     reject = canister_uninstalled()
     for ctx in list(cs.call_contexts.values()):
         if not ctx.responded:
-            engine._respond(ctx, None, reject)
+            engine.respond(ctx, None, reject)
     cs.call_contexts.clear()
-    for cb_id in list(cs.callbacks):
-        engine._callbacks.pop(cb_id, None)
-    cs.callbacks.clear()
+    engine.drop_callbacks(cs)
     cs.code = None
     cs.heap = Heap()
     if cs.instance is not None:

@@ -1,18 +1,11 @@
-"""Canister snapshots: the store, the management methods, and what a load does to open calls.
+"""The snapshot methods of the management canister, and what a load does to open calls.
 
-A snapshot holds what the IC's holds, in this simulator's terms: the *code* (the canister
-class, standing in for the Wasm module), the *heap image* (the committed attributes, as CBOR,
-standing in for the Wasm memory) together with the heap's *continuation table* (which suspended
-frames the heap refers to, as the futures in a Rust canister's memory), *stable memory*
-(copy-on-write: the snapshot shares 4 KiB chunks with the live memory, so taking or loading one
-costs O(chunks changed since), not O(size)), *certified data*, the *global timer*, and the
-*canister version* at take time. It does not hold system state: call contexts, callbacks,
-queues, status, controllers, history.
+What a snapshot holds is described in :mod:`.store`.
 
 Loading a snapshot replaces code, heap, stable memory and certified data, and leaves system
 state alone, as on the IC. So call contexts opened after the snapshot stay open, and callbacks
 registered after it still wait for their responses. The continuation ids are what let the
-simulator say what happens next (see DESIGN §2, and :meth:`Engine._execute_response`):
+simulator say what happens next (see docs/hazards.md):
 
 - a callback whose continuation the loaded heap holds resumes that frame against the loaded
   state (the frame's locals still come from the other timeline: a *stale continuation*);
@@ -28,180 +21,26 @@ verifies it and refuses a snapshot whose content no longer matches.
 
 from __future__ import annotations
 
-import hashlib
-import importlib
-import io
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import cbor2
+from .. import errors
+from ..engine import CanisterState
+from ..errors import ErrorCode, Reject, RejectCode
+from ..guards import SnapshotGuard, refusal
+from ..heap import Heap, HeapError
+from ..ids import Principal, SnapshotId
+from ..memory import PAGE_SIZE, StableMemory
+from ..messages import Request
+from ..view import CanisterView
+from . import args as parse
+from .context import ManagementContext
+from .lifecycle import SavedState
+from .methods import MethodTable
+from .store import StoredSnapshot, code_from_module
 
-from actors.canister import Canister
-
-from . import errors, heap
-from .engine import CanisterState
-from .errors import ErrorCode, Reject, RejectCode
-from .guards import SnapshotGuard, refusal
-from .heap import Heap, HeapError
-from .ids import Principal, SnapshotId
-from .memory import PAGE_SIZE, MemoryImage, StableMemory
-from .messages import Request
-
-if TYPE_CHECKING:
-    from .management import Management
-
-MAX_SLICE_SIZE = 2_000_000
 MAX_GLOBALS = 1000
 GLOBAL_KINDS = frozenset({"i32", "i64", "f32", "f64", "v128"})
 HOOK_STATUSES = frozenset({"condition_not_satisfied", "ready", "executed"})
-MODULE_MAGIC = b"subnet-python-canister\n"
-
-
-# -- the stored snapshot ----------------------------------------------------------------------
-
-
-@dataclass(eq=False)
-class StoredSnapshot:
-    """One snapshot as the subnet holds it."""
-
-    id: SnapshotId
-    source: str  # "taken_from_canister" | "metadata_upload"
-    taken_at_timestamp: int
-    code: type[Canister] | None
-    heap_image: bytes
-    continuations: dict[int, int]
-    stable: MemoryImage
-    certified_data: bytes
-    global_timer: int  # 0 = inactive, else the deadline in ns
-    canister_version: int
-    checksum: bytes = b""
-    # an uploaded snapshot keeps its bytes here; upload_canister_snapshot_data writes into them,
-    # and the content above is parsed from them when the snapshot is used (``materialize``)
-    buffers: dict[str, bytearray] | None = None
-    dirty: bool = False
-    globals: tuple[Any, ...] = ()  # uploaded metadata only: a Python canister exports none
-    hook_status: str = "condition_not_satisfied"
-
-    def materialize(self) -> None:
-        """Parse an uploaded snapshot's bytes (raises ``ValueError`` if they are not a valid
-        module and memory image)."""
-        if self.buffers is None or not self.dirty:
-            return
-        code = code_from_module(bytes(self.buffers["wasm_module"]))
-        heap_image, table = split_wasm_memory(bytes(self.buffers["main_memory"]))
-        try:
-            heap.decode(heap_image)
-        except Exception as exc:  # any decoding failure: not a heap image
-            raise ValueError(f"main memory is not a heap image: {exc}") from None
-        self.code = code
-        self.heap_image = heap_image
-        self.continuations = table
-        self.stable = StableMemory.from_bytes(bytes(self.buffers["stable_memory"])).fork()
-        self.dirty = False
-
-    @property
-    def module(self) -> bytes:
-        if self.buffers is not None:
-            return bytes(self.buffers["wasm_module"])
-        return module_bytes(self.code)
-
-    @property
-    def wasm_memory(self) -> bytes:
-        """The heap image followed by the continuation table (a CBOR sequence)."""
-        if self.buffers is not None:
-            return bytes(self.buffers["main_memory"])
-        return pad_to_pages(self.heap_image + heap.encode(self.continuations))
-
-    @property
-    def stable_size(self) -> int:
-        if self.buffers is not None:
-            return len(self.buffers["stable_memory"])
-        return self.stable.size() * PAGE_SIZE
-
-    def read_stable(self, offset: int, size: int) -> bytes:
-        if self.buffers is not None:
-            return bytes(self.buffers["stable_memory"][offset : offset + size])
-        return self.stable.read(offset, size)
-
-    @property
-    def total_size(self) -> int:
-        """Bytes of the snapshot as the IC counts them: module, memory, stable memory,
-        certified data (the stable memory's chunks are shared with the canister, see
-        ``canister_status`` for what is actually held)."""
-        return (
-            len(self.module) + len(self.wasm_memory) + self.stable_size + len(self.certified_data)
-        )
-
-    def compute_checksum(self) -> bytes:
-        h = hashlib.sha256()
-        for part in (
-            hashlib.sha256(self.module).digest(),
-            hashlib.sha256(self.wasm_memory).digest(),
-            self.stable.checksum(),
-            hashlib.sha256(self.certified_data).digest(),
-            self.global_timer.to_bytes(8, "big"),
-        ):
-            h.update(part)
-        return h.digest()
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "id": bytes(self.id),
-            "taken_at_timestamp": self.taken_at_timestamp,
-            "total_size": self.total_size,
-        }
-
-
-def module_bytes(code: type[Canister] | None) -> bytes:
-    """The bytes standing in for a Wasm module: a reference to the class, and its hash."""
-    if code is None:
-        return b""
-    ref = f"{code.__module__}:{code.__qualname__}\n".encode()
-    return MODULE_MAGIC + ref + code.module_hash().hex().encode() + b"\n"
-
-
-def code_from_module(data: bytes) -> type[Canister]:
-    """Resolve module bytes (from a download) back to the canister class."""
-    if not data.startswith(MODULE_MAGIC):
-        raise ValueError("the module is not a subnet canister reference")
-    try:
-        ref, digest = data[len(MODULE_MAGIC) :].decode().splitlines()[:2]
-        module_name, qualname = ref.split(":", 1)
-        obj: Any = importlib.import_module(module_name)
-        for part in qualname.split("."):
-            obj = getattr(obj, part)
-    except (ValueError, ImportError, AttributeError) as exc:
-        raise ValueError(f"cannot find the canister class of this module: {exc}") from None
-    if not (isinstance(obj, type) and issubclass(obj, Canister)):
-        raise ValueError(f"{ref} is not a Canister subclass")
-    if obj.module_hash().hex() != digest:
-        raise ValueError(f"the module hash of {ref} does not match: the class has changed")
-    return obj
-
-
-def pad_to_pages(data: bytes) -> bytes:
-    """Zero-pad a memory image to whole Wasm pages, as the IC's main memory always is (the two
-    CBOR items are read back and the zeros after them ignored)."""
-    return data + bytes(-len(data) % PAGE_SIZE)
-
-
-def split_wasm_memory(data: bytes) -> tuple[bytes, dict[int, int]]:
-    """Split a memory image into the heap image and the continuation table (trailing zeros
-    are page padding)."""
-    stream = io.BytesIO(data)
-    try:
-        decoder = cbor2.CBORDecoder(stream)
-        decoder.decode()
-        end = stream.tell()
-        rest = data[end:].rstrip(b"\x00")
-        table = heap.decode(rest) if rest else {}
-    except Exception as exc:
-        raise ValueError(f"main memory is not a heap image: {exc}") from None
-    if not isinstance(table, dict) or not all(
-        isinstance(k, int) and isinstance(v, int) for k, v in table.items()
-    ):
-        raise ValueError("main memory holds a malformed continuation table")
-    return data[:end], dict(table)
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -211,21 +50,17 @@ def _sizes(contexts: int, callbacks: int) -> dict[str, int]:
     return {"open_call_contexts": contexts, "outstanding_callbacks": callbacks}
 
 
-class SnapshotOps:
-    """The snapshot methods of the management canister."""
+class SnapshotMethods:
+    """The snapshot methods of the management canister (one instance per subnet)."""
 
-    def __init__(self, mgmt: Management) -> None:
-        self.mgmt = mgmt
-        self.engine = mgmt.engine
-        self.net = mgmt.net
-        self.overrides: dict[Principal, SnapshotGuard] = {}
+    def __init__(self, ctx: ManagementContext) -> None:
+        self.ctx = ctx
+        self.engine = ctx.engine
+        self.policy = ctx.policy
 
     # -- common checks ------------------------------------------------------------------------
     def guard(self, cs: CanisterState) -> SnapshotGuard:
-        guard = self.overrides.get(cs.id)
-        if guard is None:
-            guard = self.net.snapshot_guard or SnapshotGuard()
-        return guard
+        return self.policy.guard_for(cs.id)
 
     def find(self, cs: CanisterState, sid: SnapshotId) -> StoredSnapshot:
         """A snapshot of ``cs`` by id (305 if unknown, 406 if it belongs to another canister)."""
@@ -239,13 +74,8 @@ class SnapshotOps:
             raise errors.snapshot_not_found(sid, cs.id)
         return snap
 
-    def view(self, cs: CanisterState) -> Any:
-        from .api import CanisterView
-
-        return CanisterView(cs)
-
     def check_guard(self, operation: str, cs: CanisterState) -> None:
-        view = self.view(cs)
+        view = CanisterView(cs)
         reason = self.guard(cs).check(operation, view)
         if reason is not None:
             raise refusal(operation, view, reason)
@@ -275,12 +105,12 @@ class SnapshotOps:
         uninstall_code: bool | None,
         sender_canister_version: int | None,
     ) -> dict[str, Any]:
-        cs = self.mgmt.controlled(req, canister_id)
+        cs = self.ctx.controlled(req, canister_id)
         replaced = None
         if replace_snapshot is not None:
             replaced = self.find(cs, replace_snapshot)
-        elif len(cs.snapshots) >= self.net.max_snapshots_per_canister:
-            raise errors.snapshot_limit_exceeded(canister_id, self.net.max_snapshots_per_canister)
+        elif len(cs.snapshots) >= self.policy.max_per_canister:
+            raise errors.snapshot_limit_exceeded(canister_id, self.policy.max_per_canister)
         if cs.code is None:
             raise errors.snapshot_of_empty_canister(canister_id)
         self.check_guard("take", cs)
@@ -315,7 +145,7 @@ class SnapshotOps:
         )
         self.not_stopped_hazard("take", cs, sid)
         if uninstall_code:
-            self.mgmt.uninstall(cs, self.mgmt.origin(req, sender_canister_version))
+            self.ctx.uninstall(cs, self.ctx.origin(req, sender_canister_version))
         return snap.describe()
 
     # -- load -------------------------------------------------------------------------------
@@ -326,7 +156,7 @@ class SnapshotOps:
         snapshot_id: SnapshotId,
         sender_canister_version: int | None,
     ) -> None:
-        cs = self.mgmt.controlled(req, canister_id)
+        cs = self.ctx.controlled(req, canister_id)
         owner = self.engine.get(snapshot_id.canister_id)
         snap = owner.snapshots.get(snapshot_id) if owner is not None else None
         if snap is None:
@@ -367,8 +197,8 @@ class SnapshotOps:
             "source": snap.source,
         }
         details["from_canister_id"] = owner.id if owner is not cs else None
-        self.mgmt.record_change(
-            cs, self.mgmt.origin(req, sender_canister_version), {"load_snapshot": details}
+        self.ctx.record_change(
+            cs, self.ctx.origin(req, sender_canister_version), {"load_snapshot": details}
         )
         self.engine.trace.emit(
             "snapshot_loaded",
@@ -387,9 +217,7 @@ class SnapshotOps:
 
     def apply(self, cs: CanisterState, snap: StoredSnapshot) -> None:
         """Replace code, heap (and its continuation table), stable memory, certified data."""
-        from .lifecycle import _Saved
-
-        saved = _Saved(cs)
+        saved = SavedState(cs)
         try:
             code = snap.code
             assert code is not None
@@ -453,11 +281,11 @@ class SnapshotOps:
 
     # -- list / delete ------------------------------------------------------------------------
     def list(self, req: Request, canister_id: Principal) -> list[dict[str, Any]]:
-        cs = self.mgmt.controlled(req, canister_id)
+        cs = self.ctx.controlled(req, canister_id)
         return [s.describe() for s in cs.snapshots.values()]
 
     def delete(self, req: Request, canister_id: Principal, snapshot_id: SnapshotId) -> None:
-        cs = self.mgmt.controlled(req, canister_id)
+        cs = self.ctx.controlled(req, canister_id)
         snap = self.find(cs, snapshot_id)
         del cs.snapshots[snap.id]
         self.engine.trace.emit("snapshot_deleted", cs.id, snapshot_id.hex(), ())
@@ -467,7 +295,7 @@ class SnapshotOps:
     def read_metadata(
         self, req: Request, canister_id: Principal, snapshot_id: SnapshotId
     ) -> dict[str, Any]:
-        cs = self.mgmt.controlled(req, canister_id)
+        cs = self.ctx.controlled(req, canister_id)
         snap = self.find(cs, snapshot_id)
         return {
             "source": snap.source,
@@ -504,11 +332,11 @@ class SnapshotOps:
         snapshot_id: SnapshotId,
         kind: tuple[str, int, int],
     ) -> dict[str, Any]:
-        cs = self.mgmt.controlled(req, canister_id)
+        cs = self.ctx.controlled(req, canister_id)
         snap = self.find(cs, snapshot_id)
         which, offset, size = kind
-        if size > MAX_SLICE_SIZE:
-            raise errors.slice_too_large(size, MAX_SLICE_SIZE)
+        if size > errors.MAX_SLICE_SIZE_BYTES:
+            raise errors.slice_too_large(size, errors.MAX_SLICE_SIZE_BYTES)
         if which == "stable_memory":
             total = snap.stable_size
             if offset + size > total:
@@ -535,15 +363,13 @@ class SnapshotOps:
         checksum: bytes | None,
         **_ignored: Any,
     ) -> dict[str, Any]:
-        cs = self.mgmt.controlled(req, canister_id)
+        cs = self.ctx.controlled(req, canister_id)
         if replace_snapshot is not None:
             replaced = self.find(cs, replace_snapshot)
         else:
             replaced = None
-            if len(cs.snapshots) >= self.net.max_snapshots_per_canister:
-                raise errors.snapshot_limit_exceeded(
-                    canister_id, self.net.max_snapshots_per_canister
-                )
+            if len(cs.snapshots) >= self.policy.max_per_canister:
+                raise errors.snapshot_limit_exceeded(canister_id, self.policy.max_per_canister)
         if wasm_module_size == 0:
             raise errors.invalid_snapshot_metadata("the Wasm module size must not be zero")
         if wasm_memory_size % PAGE_SIZE:
@@ -626,13 +452,13 @@ class SnapshotOps:
         kind: tuple[str, int, int],
         chunk: bytes,
     ) -> None:
-        cs = self.mgmt.controlled(req, canister_id)
+        cs = self.ctx.controlled(req, canister_id)
         snap = self.find(cs, snapshot_id)
         if snap.buffers is None:
             raise errors.snapshot_immutable()
         which, offset, _ = kind
-        if len(chunk) > MAX_SLICE_SIZE:
-            raise errors.slice_too_large(len(chunk), MAX_SLICE_SIZE)
+        if len(chunk) > errors.MAX_SLICE_SIZE_BYTES:
+            raise errors.slice_too_large(len(chunk), errors.MAX_SLICE_SIZE_BYTES)
         buffer = snap.buffers[which]
         if offset + len(chunk) > len(buffer):
             raise errors.invalid_slice(offset, len(chunk))
@@ -640,79 +466,65 @@ class SnapshotOps:
         snap.dirty = True
         return None
 
+    # -- the method table ---------------------------------------------------------------------
 
-# -- argument parsers specific to snapshots -----------------------------------------------------
-
-
-def _kind(value: Any, name: str) -> tuple[str, int, int]:
-    from .management import _Bad
-
-    if not isinstance(value, dict) or len(value) != 1:
-        raise _Bad(
-            f"field {name}: expected a variant {{wasm_module | main_memory | stable_memory}}"
-        )
-    ((case, body),) = value.items()
-    case = {"wasm_memory": "main_memory"}.get(case, case)
-    if case not in ("wasm_module", "main_memory", "stable_memory"):
-        raise _Bad(f"field {name}: unknown case {case!r}")
-    if not isinstance(body, dict):
-        raise _Bad(f"field {name}.{case}: expected a record with offset (and size)")
-    offset = body.get("offset")
-    size = body.get("size", 0)
-    for label, v in (("offset", offset), ("size", size)):
-        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 2**64:
-            raise _Bad(f"field {name}.{case}.{label}: expected nat64, got {v!r}")
-    return case, offset, size  # type: ignore[return-value]
-
-
-def management_methods(mgmt: Management) -> dict[str, Any]:
-    """The snapshot entries of the management canister's method table."""
-    from .management import CANISTER_ID, SENDER_VERSION, _blob, _bool, _nat64, _pass, _snapshot_id
-
-    ops = SnapshotOps(mgmt)
-    mgmt.snapshots = ops  # type: ignore[attr-defined]
-    sid = (_snapshot_id, True)
-    return {
-        "take_canister_snapshot": (
-            dict(
-                canister_id=CANISTER_ID,
-                replace_snapshot=(_snapshot_id, False),
-                uninstall_code=(_bool, False),
-                sender_canister_version=SENDER_VERSION,
+    def table(self) -> MethodTable:
+        """This group's entries of the management canister's method table."""
+        ops = self
+        sid = (parse.snapshot_id, True)
+        return {
+            "take_canister_snapshot": (
+                dict(
+                    canister_id=parse.CANISTER_ID,
+                    replace_snapshot=(parse.snapshot_id, False),
+                    uninstall_code=(parse.boolean, False),
+                    sender_canister_version=parse.SENDER_VERSION,
+                ),
+                ops.take,
             ),
-            ops.take,
-        ),
-        "load_canister_snapshot": (
-            dict(canister_id=CANISTER_ID, snapshot_id=sid, sender_canister_version=SENDER_VERSION),
-            ops.load,
-        ),
-        "list_canister_snapshots": (dict(canister_id=CANISTER_ID), ops.list),
-        "delete_canister_snapshot": (dict(canister_id=CANISTER_ID, snapshot_id=sid), ops.delete),
-        "read_canister_snapshot_metadata": (
-            dict(canister_id=CANISTER_ID, snapshot_id=sid),
-            ops.read_metadata,
-        ),
-        "read_canister_snapshot_data": (
-            dict(canister_id=CANISTER_ID, snapshot_id=sid, kind=(_kind, True)),
-            ops.read_data,
-        ),
-        "upload_canister_snapshot_metadata": (
-            dict(
-                canister_id=CANISTER_ID,
-                replace_snapshot=(_snapshot_id, False),
-                wasm_module_size=(_nat64, True),
-                wasm_memory_size=(_nat64, True),
-                stable_memory_size=(_nat64, True),
-                certified_data=(_blob, False),
-                global_timer=(_pass, False),
-                globals=(_pass, False),
-                on_low_wasm_memory_hook_status=(_pass, False),
-                checksum=(_blob, False),
+            "load_canister_snapshot": (
+                dict(
+                    canister_id=parse.CANISTER_ID,
+                    snapshot_id=sid,
+                    sender_canister_version=parse.SENDER_VERSION,
+                ),
+                ops.load,
             ),
-            ops.upload_metadata,
-        ),
-        "upload_canister_snapshot_data": (
-            dict(canister_id=CANISTER_ID, snapshot_id=sid, kind=(_kind, True), chunk=(_blob, True)),
-            ops.upload_data,
-        ),
-    }
+            "list_canister_snapshots": (dict(canister_id=parse.CANISTER_ID), ops.list),
+            "delete_canister_snapshot": (
+                dict(canister_id=parse.CANISTER_ID, snapshot_id=sid),
+                ops.delete,
+            ),
+            "read_canister_snapshot_metadata": (
+                dict(canister_id=parse.CANISTER_ID, snapshot_id=sid),
+                ops.read_metadata,
+            ),
+            "read_canister_snapshot_data": (
+                dict(canister_id=parse.CANISTER_ID, snapshot_id=sid, kind=(parse.slice_kind, True)),
+                ops.read_data,
+            ),
+            "upload_canister_snapshot_metadata": (
+                dict(
+                    canister_id=parse.CANISTER_ID,
+                    replace_snapshot=(parse.snapshot_id, False),
+                    wasm_module_size=(parse.nat64, True),
+                    wasm_memory_size=(parse.nat64, True),
+                    stable_memory_size=(parse.nat64, True),
+                    certified_data=(parse.blob, False),
+                    global_timer=(parse.anything, False),
+                    globals=(parse.anything, False),
+                    on_low_wasm_memory_hook_status=(parse.anything, False),
+                    checksum=(parse.blob, False),
+                ),
+                ops.upload_metadata,
+            ),
+            "upload_canister_snapshot_data": (
+                dict(
+                    canister_id=parse.CANISTER_ID,
+                    snapshot_id=sid,
+                    kind=(parse.slice_kind, True),
+                    chunk=(parse.blob, True),
+                ),
+                ops.upload_data,
+            ),
+        }

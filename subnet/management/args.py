@@ -1,0 +1,206 @@
+"""Decoding the management canister's argument records.
+
+Argument records are dicts keyed by the Candid field names (``{"canister_id": ...}``); optional
+fields may be left out or given as ``None``; unknown fields are refused (the Python API has no
+use for Candid's subtyping, and a misspelt field silently ignored would be a trap for users).
+Each field has a parser; a value that does not fit raises :class:`BadArgument`, which the
+dispatcher turns into the IC's InvalidManagementPayload (408) naming the method and field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+from actors.canister import Canister
+
+from .. import errors
+from ..errors import ErrorCode, Reject
+from ..ids import Principal, SnapshotId
+
+MAX_CONTROLLERS = 10
+
+
+class BadArgument(Exception):
+    """An argument record that does not decode: becomes InvalidManagementPayload (408)."""
+
+
+def principal(value: Any, name: str) -> Principal:
+    if isinstance(value, Principal):
+        return value
+    if isinstance(value, str):
+        try:
+            return Principal.from_text(value)
+        except ValueError as exc:
+            raise BadArgument(f"field {name}: {exc}") from None
+    if isinstance(value, bytes | bytearray):
+        try:
+            return Principal(bytes(value))
+        except ValueError as exc:
+            raise BadArgument(f"field {name}: {exc}") from None
+    raise BadArgument(f"field {name}: expected principal, got {type(value).__name__}")
+
+
+def nat64(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**64:
+        raise BadArgument(f"field {name}: expected nat64, got {value!r}")
+    return value
+
+
+def boolean(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise BadArgument(f"field {name}: expected bool, got {value!r}")
+    return value
+
+
+def blob(value: Any, name: str) -> bytes:
+    if not isinstance(value, bytes | bytearray):
+        raise BadArgument(f"field {name}: expected blob, got {type(value).__name__}")
+    return bytes(value)
+
+
+def snapshot_id(value: Any, name: str) -> SnapshotId:
+    if isinstance(value, SnapshotId):
+        return value
+    raw: bytes
+    if isinstance(value, str):
+        try:
+            raw = bytes.fromhex(value)
+        except ValueError:
+            raise BadArgument(f"field {name}: {value!r} is not a hex snapshot id") from None
+    elif isinstance(value, bytes | bytearray):
+        raw = bytes(value)
+    else:
+        raise BadArgument(f"field {name}: expected blob, got {type(value).__name__}")
+    try:
+        return SnapshotId.from_bytes(raw)
+    except ValueError:
+        raise errors.invalid_snapshot_id(raw) from None
+
+
+def code(value: Any, name: str) -> type[Canister]:
+    if isinstance(value, type) and issubclass(value, Canister):
+        return value
+    raise BadArgument(
+        f"field {name}: expected a Canister subclass (the code to install), got {value!r}"
+    )
+
+
+def arguments(value: Any, name: str) -> tuple[Any, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, tuple | list):
+        return tuple(value)
+    raise BadArgument(f"field {name}: expected a tuple of arguments, got {type(value).__name__}")
+
+
+def mode(value: Any, name: str) -> tuple[str, dict[str, Any]]:
+    """``"install" | "reinstall" | "upgrade"`` or the Candid variant ``{"upgrade": opts}``."""
+    options: Any = None
+    if isinstance(value, dict) and len(value) == 1:
+        ((value, options),) = value.items()
+    if value not in ("install", "reinstall", "upgrade"):
+        raise BadArgument(f"field {name}: expected install, reinstall or upgrade, got {value!r}")
+    if options is not None and (value != "upgrade" or not isinstance(options, dict)):
+        raise BadArgument(f"field {name}: only upgrade takes options")
+    return value, dict(options or {})
+
+
+def controllers(value: Any, name: str) -> list[Principal]:
+    if not isinstance(value, list | tuple):
+        raise BadArgument(f"field {name}: expected vec principal, got {type(value).__name__}")
+    result = sorted(set(principal(v, name) for v in value))
+    if len(result) > MAX_CONTROLLERS:
+        raise Reject.from_error(
+            ErrorCode.CanisterContractViolation,
+            f"Could not validate the settings: Invalid settings: 'controllers' length exceeds "
+            f"maximum size allowed of {MAX_CONTROLLERS}. ",
+        )
+    return result
+
+
+SETTINGS_FIELDS = {
+    "controllers": controllers,
+    "compute_allocation": nat64,
+    "memory_allocation": nat64,
+    "freezing_threshold": nat64,
+    "reserved_cycles_limit": nat64,
+    "log_visibility": lambda v, n: v,
+    "wasm_memory_limit": nat64,
+    "wasm_memory_threshold": nat64,
+}
+
+
+def settings(value: Any, name: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        if is_dataclass(value) and not isinstance(value, type):
+            value = {k: v for k, v in asdict(value).items() if v is not None}
+        else:
+            raise BadArgument(
+                f"field {name}: expected a settings record, got {type(value).__name__}"
+            )
+    out = {}
+    for key, item in value.items():
+        check = SETTINGS_FIELDS.get(key)
+        if check is None:
+            raise BadArgument(f"field {name}: unknown setting {key!r}")
+        if item is not None:
+            out[key] = check(item, f"{name}.{key}")
+    return out
+
+
+def anything(value: Any, name: str) -> Any:
+    return value
+
+
+CANISTER_ID = (principal, True)
+SENDER_VERSION = (nat64, False)
+
+
+def parse_record(method: str, schema: dict[str, Any], record: Any) -> dict[str, Any]:
+    """Validate and convert a management argument record; raise ``Reject`` (408) if bad."""
+    if record is None and all(not required for _, required in schema.values()):
+        record = {}
+    if not isinstance(record, dict):
+        raise errors.candid_decode_error(
+            f"{method} takes one record argument, got {type(record).__name__}"
+        )
+    extra = sorted(str(k) for k in record if k not in schema)
+    if extra:
+        raise errors.candid_decode_error(
+            f"unexpected field(s) in {method} argument: {', '.join(extra)}"
+        )
+    out: dict[str, Any] = {}
+    for name, (parse, required) in schema.items():
+        value = record.get(name)
+        if value is None:
+            if required:
+                raise errors.candid_decode_error(f"missing field {name} in {method} argument")
+            out[name] = None
+            continue
+        try:
+            out[name] = parse(value, name)
+        except BadArgument as exc:
+            raise errors.candid_decode_error(f"{method}: {exc}") from None
+    return out
+
+
+def slice_kind(value: Any, name: str) -> tuple[str, int, int]:
+    if not isinstance(value, dict) or len(value) != 1:
+        raise BadArgument(
+            f"field {name}: expected a variant {{wasm_module | main_memory | stable_memory}}"
+        )
+    ((case, body),) = value.items()
+    case = {"wasm_memory": "main_memory"}.get(case, case)
+    if case not in ("wasm_module", "main_memory", "stable_memory"):
+        raise BadArgument(f"field {name}: unknown case {case!r}")
+    if not isinstance(body, dict):
+        raise BadArgument(f"field {name}.{case}: expected a record with offset (and size)")
+    offset = body.get("offset")
+    size = body.get("size", 0)
+    for label, v in (("offset", offset), ("size", size)):
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 2**64:
+            raise BadArgument(f"field {name}.{case}.{label}: expected nat64, got {v!r}")
+    return case, offset, size  # type: ignore[return-value]

@@ -1,0 +1,20 @@
+"""How much memory a canister is charged for, as the IC counts it."""
+
+from __future__ import annotations
+
+from ..engine import CanisterState
+from ..memory import PAGE_SIZE
+from .store import module_bytes, pad_to_pages
+
+
+def memory_size(cs: CanisterState) -> int:
+    """Memory the canister is charged for, as the IC counts it: module, heap (whole pages),
+    stable memory (its size in pages), certified data, and each snapshot's ``total_size``.
+    (What is actually held is less: snapshots share stable-memory chunks with the canister;
+    see ``net.inspect(c).held_bytes``.)"""
+    if cs.code is None:
+        own = 0
+    else:
+        own = len(module_bytes(cs.code)) + len(pad_to_pages(cs.heap.image()))
+    own += cs.stable.size() * PAGE_SIZE + len(cs.certified_data)
+    return own + sum(s.total_size for s in cs.snapshots.values())
