@@ -20,7 +20,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .codec import PlainDataError, cbor_head, decode, encode
+# decode/encode are re-exported: heap.encode/heap.decode are the heap's image format.
+from .codec import PlainDataError, cbor_head
+from .codec import decode as decode
+from .codec import encode as encode
 from .ids import Principal, SnapshotId
 
 HeapError = PlainDataError  # a heap value that is not plain data; the message names it
