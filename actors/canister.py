@@ -32,7 +32,26 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 if TYPE_CHECKING:
+    from typing import Protocol
+
     from subnet.ids import Principal
+
+    class _SystemApi(Protocol):
+        """What the :class:`Canister` base class uses of the system (the engine's canister
+        state provides it)."""
+
+        @property
+        def id(self) -> Principal: ...
+        @property
+        def version(self) -> int: ...
+        def caller(self) -> Principal: ...
+        def time(self) -> int: ...
+        def stable_api(self) -> Any: ...
+        def set_global_timer(self, deadline: int) -> int: ...
+        def set_certified_data(self, data: bytes) -> None: ...
+        def reply(self, value: Any) -> None: ...
+        def reject(self, message: str) -> None: ...
+
 
 HOOKS = frozenset({"init", "pre_upgrade", "post_upgrade"})
 
@@ -79,19 +98,20 @@ class MethodInfo:
         self.min_args = sum(1 for p in positional if p.default is inspect.Parameter.empty)
         varargs = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params)
         self.max_args = None if varargs else len(positional)
-        self._signature: tuple[tuple[Any, ...], tuple[Any, ...]] | None = None
+        self._signature: tuple[tuple[Any, ...] | None, tuple[Any, ...]] | None = None
         self.fast_check: Any = False  # engine cache: False = not computed yet
 
     @property
-    def signature(self) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-        """(argument types, result types) as Candid types, derived from the annotations."""
+    def signature(self) -> tuple[tuple[Any, ...] | None, tuple[Any, ...]]:
+        """(argument types, result types) as Candid types, derived from the annotations;
+        argument types None when the method has no Candid signature (it accepts anything)."""
         if self._signature is None:
             from subnet.candid import ANY, method_signature
 
             try:
                 self._signature = method_signature(self.fn)
             except TypeError:  # *args and the like: no Candid signature, accept anything
-                self._signature = (None, (ANY,))  # type: ignore[assignment]
+                self._signature = (None, (ANY,))
         return self._signature
 
     def arity_error(self, n: int) -> str | None:
@@ -170,6 +190,7 @@ class Canister:
     """
 
     __slots__ = ("_system",)
+    _system: _SystemApi | None  # set by the engine while the canister runs on a subnet
     __canister_methods__: ClassVar[dict[str, MethodInfo]] = {}
     _module_hash: ClassVar[bytes | None] = None
 
@@ -192,7 +213,7 @@ class Canister:
         cls._module_hash = None
 
     # -- the system API (ic0), available during a message execution -----------------------
-    def _sys(self) -> Any:
+    def _sys(self) -> _SystemApi:
         try:
             system = self._system
         except AttributeError:

@@ -6,6 +6,8 @@ guidelines recommend), calls ``Payments.transfer`` and debits its balance after 
 
 from __future__ import annotations
 
+from typing import Any
+
 from subnet.errors import Reject, RejectCode
 
 from .canister import Canister, query, update
@@ -29,7 +31,7 @@ class Vault(Canister):
         self.balance = 100
 
     @update
-    async def withdraw(self, ledger, amount: int) -> int:
+    async def withdraw(self, ledger: Any, amount: int) -> int:
         if self.locked:
             raise Reject(RejectCode.CANISTER_REJECT, "vault is locked")
         self.locked = True

@@ -55,12 +55,14 @@ _NONE: frozenset[CodeType] = frozenset()
 
 def handler_codes(coro: Coroutine[Any, Any, Any]) -> frozenset[CodeType]:
     """The code objects of the suspended chain of frames that have handlers."""
-    # the common case, a method awaiting a call directly with no handler: no walk needed
-    code = coro.cr_code
-    awaited = coro.cr_await
+    # the common case, a method awaiting a call directly with no handler: no walk needed.
+    # Canister methods are native coroutines (types.CoroutineType), which have cr_code and
+    # cr_await; the Coroutine ABC the engine types its frames with does not declare them.
+    code = coro.cr_code  # type: ignore[attr-defined]  # native coroutine, see above
+    awaited = coro.cr_await  # type: ignore[attr-defined]  # native coroutine, see above
     if getattr(awaited, "gi_code", None) is CALL_AWAIT and not HAS_HANDLERS.get(code, True):
         return _NONE
-    codes = set()
+    codes: set[CodeType] = set()
     obj: Any = coro
     while obj is not None:
         code = getattr(obj, "cr_code", None) or getattr(obj, "gi_code", None)

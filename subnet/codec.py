@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 
 import cbor2
 
@@ -34,6 +35,13 @@ def cbor_head(major: int, n: int) -> bytes:
     raise ValueError("length too large for CBOR")
 
 
+_T = TypeVar("_T")
+
+#: A cbor2 encoder hook for values of type ``_T``.
+_Encoder: TypeAlias = Callable[[cbor2.CBOREncoder, _T], None]
+#: A cbor2 semantic decoder: (tagged value, immutable wanted) -> decoded value.
+_Decoder: TypeAlias = Callable[[Any, bool], Any]
+
 _TUPLE_HEAD = cbor_head(6, TUPLE_TAG)
 _PRINCIPAL_HEAD = cbor_head(6, PRINCIPAL_TAG)
 
@@ -42,7 +50,7 @@ class HeapError(Exception):
     """A value that is not plain data: it cannot be in a canister heap, a snapshot or a message."""
 
 
-def _encode_tuple(encoder: cbor2.CBOREncoder, value: tuple) -> None:
+def _encode_tuple(encoder: cbor2.CBOREncoder, value: tuple[Any, ...]) -> None:
     encoder.write(_TUPLE_HEAD + cbor_head(4, len(value)))
     encode_item = encoder.encode
     for item in value:
@@ -54,12 +62,12 @@ def _encode_principal(encoder: cbor2.CBOREncoder, value: Principal) -> None:
     encoder.write(_PRINCIPAL_HEAD + cbor_head(2, len(raw)) + raw)
 
 
-def _encode_set(encoder: cbor2.CBOREncoder, value: set | frozenset) -> None:
+def _encode_set(encoder: cbor2.CBOREncoder, value: set[Any] | frozenset[Any]) -> None:
     items = sorted(encode(item) for item in value)
     encoder.write(cbor_head(6, 258) + cbor_head(4, len(items)) + b"".join(items))
 
 
-_ENCODERS = {
+_ENCODERS: dict[type, _Encoder[Any]] = {
     tuple: _encode_tuple,
     Principal: _encode_principal,
     set: _encode_set,
@@ -71,7 +79,7 @@ def _refuse(encoder: cbor2.CBOREncoder, value: Any) -> None:
     raise HeapError(f"a value of type {type(value).__name__} is not plain data")
 
 
-_DECODERS = {
+_DECODERS: dict[int, _Decoder] = {
     TUPLE_TAG: lambda value, immutable: tuple(value),
     PRINCIPAL_TAG: lambda value, immutable: Principal(value),
 }

@@ -20,7 +20,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .codec import HeapError, cbor_head, decode, encode
+# decode/encode are re-exported: heap.encode/heap.decode are the heap's image format.
+from .codec import HeapError as HeapError
+from .codec import cbor_head
+from .codec import decode as decode
+from .codec import encode as encode
 from .ids import Principal, SnapshotId
 
 IMMUTABLE_SCALARS: frozenset[type] = frozenset(

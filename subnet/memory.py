@@ -59,7 +59,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from typing import Final
+from typing import Any, Final
 
 __all__ = [
     "CHUNK_SIZE",
@@ -128,11 +128,13 @@ class _Node:
     height 1); ``None`` means all zeros.  ``owner`` is the token of the memory allowed to
     mutate it in place.  ``h``/``n`` cache the Merkle hash and the stored-chunk count
     (``None`` = stale); ``hs`` caches the 64 chunk hashes of a leaf (``None`` otherwise).
+    Which of these a node is depends on its height, which only the walk knows: hence
+    ``kids: list[Any]``, and the ignores where a leaf's ``hs`` is used.
     """
 
     __slots__ = ("h", "hs", "kids", "n", "owner")
 
-    def __init__(self, kids: list, owner: object, hs: list | None) -> None:
+    def __init__(self, kids: list[Any], owner: object, hs: list[bytes | None] | None) -> None:
         self.kids = kids
         self.owner = owner
         self.hs = hs
@@ -160,7 +162,8 @@ def _find_chunk(root: _Node | None, height: int, ci: int) -> bytes | None:
         shift -= _FANOUT_BITS
     if node is None:
         return None
-    return node.kids[ci & _SLOT_MASK]
+    chunk: bytes | None = node.kids[ci & _SLOT_MASK]
+    return chunk
 
 
 def _gather(root: _Node | None, height: int, first: int, stop: int) -> bytes:
@@ -214,14 +217,15 @@ def _hash(node: _Node | None, height: int) -> bytes:
     if h is not None:
         return h
     if height == 1:
-        hs = node.hs
+        # A leaf always has its chunk-hash cache (``hs`` is None only for internal nodes).
+        hs: list[bytes | None] = node.hs  # type: ignore[assignment]  # leaf: hs is a list
         kids = node.kids
         zh = _ZERO_HASH[0]
         for i in range(_FANOUT):
             if hs[i] is None:
                 c = kids[i]
                 hs[i] = zh if c is None else _sha256(c).digest()
-        h = _sha256(_NODE_TAG + b"".join(hs)).digest()
+        h = _sha256(_NODE_TAG + b"".join(hs)).digest()  # type: ignore[arg-type]  # all filled
     else:
         sub = height - 1
         h = _sha256(_NODE_TAG + b"".join([_hash(k, sub) for k in node.kids])).digest()
@@ -417,7 +421,7 @@ class StableMemory(_Content):
         first = offset >> _CHUNK_SHIFT
         last = (end - 1) >> _CHUNK_SHIFT
         zero = _ZERO_CHUNK
-        leaf: _Node | None = None
+        leaf: _Node  # set on the first iteration (no leaf id is -1)
         leaf_id = -1
         pos = 0
         for ci in range(first, last + 1):
@@ -438,7 +442,7 @@ class StableMemory(_Content):
             pos += hi - lo
             # Keep zero chunks implicit: saves memory, and the hash is identical anyway.
             leaf.kids[slot] = None if chunk == zero else chunk
-            leaf.hs[slot] = None
+            leaf.hs[slot] = None  # type: ignore[index]  # a leaf always has hs
 
     # -- fork / restore ------------------------------------------------------------------
 
@@ -490,7 +494,7 @@ class StableMemory(_Content):
         leaf_bytes = CHUNK_SIZE * _FANOUT
         level: list[_Node | None] = []
         for base in range(0, total, leaf_bytes):
-            kids = [
+            kids: list[bytes | None] = [
                 data[o : o + CHUNK_SIZE]
                 for o in range(base, min(base + leaf_bytes, total), CHUNK_SIZE)
             ]
@@ -504,13 +508,13 @@ class StableMemory(_Content):
         for _ in range(height - 1):
             parents: list[_Node | None] = []
             for i in range(0, len(level), _FANOUT):
-                kids = level[i : i + _FANOUT]
-                if kids.count(None) == len(kids):
+                nodes = level[i : i + _FANOUT]
+                if nodes.count(None) == len(nodes):
                     parents.append(None)
                     continue
-                if len(kids) < _FANOUT:
-                    kids.extend([None] * (_FANOUT - len(kids)))
-                parents.append(_Node(kids, token, None))
+                if len(nodes) < _FANOUT:
+                    nodes.extend([None] * (_FANOUT - len(nodes)))
+                parents.append(_Node(nodes, token, None))
             level = parents
         assert len(level) == 1
         mem._root = level[0]
