@@ -42,14 +42,14 @@ from typing import Any, NoReturn, TextIO
 
 import anyio
 
-from . import candid
-from .api import Subnet, SubnetError
-from .errors import Reject, RejectCode
-from .ids import Principal
-from .persist import CodeChangedError, PersistError
+from .. import candid
+from ..api import Subnet, SubnetError
+from ..errors import Reject, RejectCode
+from ..ids import Principal
+from ..persist import CodeChangedError, PersistError
+from ..scenario import ScenarioError, load_module
+from ..trace import TraceError, decode_trace, load_trace, write_atomic
 from .project import CONFIG, Project, ProjectError, Session, resolve_class
-from .scenario import ScenarioError, load_module
-from .trace import TraceError, decode_trace, load_trace, write_atomic
 
 ERROR_EXIT = 255  # dfx exits 255 on any error
 USAGE_EXIT = 2
@@ -699,7 +699,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from .strategies import ReplayDivergence, replay
+    from ..strategies import ReplayDivergence, replay
 
     try:
         recorded = load_trace(args.trace)
@@ -751,7 +751,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def _replay_exploration(args: argparse.Namespace, spec: str, recorded: Any) -> int:
-    from .explore import replay_failure
+    from ..explore import replay_failure
 
     sink = contextlib.nullcontext() if args.verbose else contextlib.redirect_stdout(io.StringIO())
     try:
@@ -774,7 +774,7 @@ def _replay_exploration(args: argparse.Namespace, spec: str, recorded: Any) -> i
 
 
 def cmd_explore(args: argparse.Namespace) -> int:
-    from .explore import Scenario, SnapshotFaults, explore
+    from ..explore import Scenario, SnapshotFaults, explore
 
     try:
         scenario = Scenario.load(args.scenario)
@@ -845,7 +845,7 @@ def cmd_trace_show(args: argparse.Namespace) -> int:
         raise CliError(f"Cannot read trace '{args.trace}'.", str(exc)) from None
     meta = recorded.meta
     if args.format in ("svg", "html"):
-        from .picture import html_page, sequence_svg
+        from ..picture import html_page, sequence_svg
 
         title = f"{meta.get('scenario') or args.trace} (seed {meta.get('seed')})"
         names = {cid: name for name, cid in (meta.get("names") or {}).items()}

@@ -30,9 +30,9 @@ from typing import Any
 
 from actors.canister import Canister
 
-from . import persist
-from .api import Subnet
-from .ids import Principal
+from .. import persist
+from ..api import Subnet
+from ..ids import Principal
 
 CONFIG = "subnet.toml"
 STATE_DIR = ".subnet"
@@ -175,7 +175,7 @@ class Project:
                 yield session
                 after = persist.dumps(session.net)
                 if after != before:
-                    from .trace import write_atomic
+                    from ..trace import write_atomic
 
                     write_atomic(self.state_path, after)
             finally:
