@@ -16,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from subnet import candid, cli, project
+from subnet import candid, cli
+from subnet.cli import project
 from subnet.ids import identity_principal
 
 ROOT = Path(__file__).parent.parent

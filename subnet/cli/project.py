@@ -18,6 +18,7 @@ starts a fresh subnet, and saves it back atomically when the command changed any
 from __future__ import annotations
 
 import fcntl
+import importlib
 import os
 import sys
 import time
@@ -30,9 +31,10 @@ from typing import Any
 
 from actors.canister import Canister
 
-from . import persist
-from .api import Subnet
-from .ids import Principal
+from .. import persist
+from ..api import Subnet
+from ..codec import write_atomic
+from ..ids import Principal
 
 CONFIG = "subnet.toml"
 STATE_DIR = ".subnet"
@@ -62,8 +64,6 @@ class Session:
 
 def resolve_class(ref: str) -> type[Canister]:
     """The canister class named ``module:Class`` (``module.Class`` is accepted too)."""
-    import importlib
-
     module_name, sep, qualname = ref.partition(":")
     if not sep:
         module_name, _, qualname = ref.rpartition(".")
@@ -175,8 +175,6 @@ class Project:
                 yield session
                 after = persist.dumps(session.net)
                 if after != before:
-                    from .codec import write_atomic
-
                     write_atomic(self.state_path, after)
             finally:
                 session.net.close()

@@ -1,0 +1,226 @@
+"""The commands beyond dfx: ``subnet run`` a scenario, ``subnet replay`` a trace, ``subnet
+explore`` a scenario's schedules and snapshot faults, and ``subnet trace show`` a trace."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from ..api import Subnet
+from ..codec import write_atomic
+from ..picture import html_page, sequence_svg
+from ..scenario import ScenarioError, load_module
+from ..strategies import ReplayDivergence, replay
+from ..trace import TraceError, decode_trace, load_trace
+from . import lazy
+from .exceptions import CliError
+from .output import colour, out
+
+
+def load_scenario(spec: str) -> Callable[[Subnet], Coroutine[Any, Any, Any]]:
+    """The ``scenario(net)`` coroutine function of a scenario file or module."""
+    try:
+        module = load_module(spec)
+    except ScenarioError as exc:
+        raise CliError(str(exc)) from None
+    fn = getattr(module, "scenario", None)
+    if fn is None or not callable(fn):
+        raise CliError(
+            f"Scenario '{spec}' has no `async def scenario(net)` for `subnet run` to call."
+        )
+    scenario: Callable[[Subnet], Coroutine[Any, Any, Any]] = fn
+    return scenario
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+
+    async def go() -> Subnet:
+        async with Subnet(seed=args.seed, scenario=args.scenario) as net:
+            await scenario(net)
+            return net
+
+    net = anyio.run(go, backend=args.backend)
+    if args.trace:
+        net.save_trace(args.trace)
+        print(
+            f"Trace written to {args.trace}: {len(net.trace)} events, "
+            f"{len(net.hazards)} hazard(s).",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    try:
+        recorded = load_trace(args.trace)
+    except (OSError, TraceError) as exc:
+        raise CliError(f"Cannot read trace '{args.trace}'.", str(exc)) from None
+    spec = recorded.meta.get("scenario")
+    if not spec:
+        raise CliError(f"Trace '{args.trace}' does not name the scenario it recorded.")
+    if not Path(spec).exists() and (Path(args.trace).parent / spec).exists():
+        spec = str(Path(args.trace).parent / spec)
+    if "choices" in recorded.meta:  # written by `subnet explore`: replay its choices
+        return _replay_exploration(args, spec, recorded)
+    scenario = load_scenario(spec)
+    seed = recorded.meta.get("seed", 0)
+
+    async def go() -> Subnet:
+        async with Subnet(
+            seed=seed, strategy=replay(recorded.decisions), scenario=recorded.meta.get("scenario")
+        ) as net:
+            sink = (
+                contextlib.nullcontext()
+                if args.verbose
+                else contextlib.redirect_stdout(io.StringIO())
+            )
+            with sink:
+                await scenario(net)
+            return net
+
+    try:
+        net = anyio.run(go, backend=args.backend)
+    except ReplayDivergence as exc:
+        out(f"Replay of {args.trace} diverged: {exc}")
+        return 1
+    replayed = decode_trace(net.trace_bytes()).events
+    if replayed == recorded.events:
+        out(
+            f"Replayed {args.trace}: {len(replayed)} events, identical "
+            f"({sum(e.kind == 'hazard' for e in replayed)} hazard(s))."
+        )
+        return 0
+    index = next(
+        (i for i, (a, b) in enumerate(zip(recorded.events, replayed, strict=False)) if a != b),
+        min(len(recorded.events), len(replayed)),
+    )
+    out(f"Replay of {args.trace} diverged at event {index}:")
+    for label, events in (("recorded", recorded.events), ("replayed", replayed)):
+        out(f"  {label}: {events[index] if index < len(events) else '(no more events)'}")
+    return 1
+
+
+def _replay_exploration(args: argparse.Namespace, spec: str, recorded: Any) -> int:
+    sink = contextlib.nullcontext() if args.verbose else contextlib.redirect_stdout(io.StringIO())
+    try:
+        with sink:
+            result = lazy.replay_failure(spec, recorded.meta)
+    except (ScenarioError, ValueError) as exc:
+        raise CliError(f"Cannot replay '{args.trace}'.", str(exc)) from None
+    replayed = decode_trace(result.trace).events if result.trace else []
+    expected = recorded.meta.get("failure", {})
+    if result.failure is None:
+        out(f"Replay of {args.trace}: the failure did not happen again.")
+        return 1
+    same = replayed == recorded.events
+    out(
+        f"Replayed {args.trace}: {result.failure} "
+        f"({'events identical' if same else 'events differ'}; recorded: "
+        f"{expected.get('kind')} at step {expected.get('step')})."
+    )
+    return 0 if same else 1
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    try:
+        scenario = lazy.Scenario.load(args.scenario)
+    except (ScenarioError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    faults = None
+    if args.faults:
+        faults = lazy.SnapshotFaults(
+            canisters=tuple(args.canister) if args.canister else None,
+            probability=args.faults,
+        )
+    workers = args.workers if args.workers and args.workers > 1 else None
+    sink = contextlib.nullcontext() if args.verbose else contextlib.redirect_stdout(io.StringIO())
+    progress = _progress_line(args.runs) if sys.stderr.isatty() else None
+    with sink:
+        result = lazy.explore(
+            args.scenario if workers else scenario,
+            runs=args.runs,
+            strategy=args.strategy,
+            seed=args.seed,
+            depth=args.depth,
+            max_steps=args.max_steps,
+            faults=faults,
+            stop_at_first=not args.keep_going,
+            do_shrink=not args.no_shrink,
+            workers=workers,
+            backend=args.backend,
+            progress=progress,
+        )
+    if progress is not None:
+        sys.stderr.write("\r\033[K")
+    out(
+        f"Explored {args.scenario}: {result.runs} run(s), {result.steps:,} steps, "
+        f"strategy {args.strategy}, {len(result.failures)} failure(s)."
+    )
+    if result.ok:
+        return 0
+    first = result.failures[0]
+    out(f"First failure: {first} ({len(first.choices)} choices).")
+    shrunk = result.shrunk
+    if shrunk is not None:
+        out(f"Shrunk to {len(shrunk.choices)} choices: {shrunk}")
+        for line in shrunk.injections:
+            out(f"  injected: {line}")
+    path = args.trace or "failure.trace"
+    write_atomic(path, result.trace)
+    out(f"Trace written to {path}: `subnet replay {path}` reproduces it.")
+    return 1
+
+
+def _progress_line(total: int) -> Callable[[int, int], None]:
+    """A one-line progress report on a terminal (long campaigns), redrawn in place."""
+
+    def report(done: int, failures: int) -> None:
+        if done == total or done % max(1, total // 100) == 0:
+            bar = "#" * (30 * done // max(1, total))
+            line = f"\r[{bar:<30}] {done}/{total} runs, {failures} failure(s)"
+            sys.stderr.write(colour(sys.stderr, "1;31", line) if failures else line)
+            sys.stderr.flush()
+
+    return report
+
+
+def cmd_trace_show(args: argparse.Namespace) -> int:
+    try:
+        recorded = load_trace(args.trace)
+    except (OSError, TraceError) as exc:
+        raise CliError(f"Cannot read trace '{args.trace}'.", str(exc)) from None
+    meta = recorded.meta
+    if args.format in ("svg", "html"):
+        title = f"{meta.get('scenario') or args.trace} (seed {meta.get('seed')})"
+        names = {cid: name for name, cid in (meta.get("names") or {}).items()}
+        svg = sequence_svg(recorded.events, names=names, title=title)
+        sys.stdout.write(svg if args.format == "svg" else html_page(svg, title))
+        return 0
+    hazards = [e for e in recorded.events if e.kind == "hazard"]
+    out(
+        f"Trace {args.trace}: scenario {meta.get('scenario')}, seed {meta.get('seed')}, "
+        f"strategy {meta.get('strategy')}"
+    )
+    out(
+        f"{len(recorded.events)} events, {len(recorded.decisions)} decisions, "
+        f"{len(hazards)} hazard(s)"
+    )
+    for event in recorded.events:
+        if event.kind == "hazard":
+            explanation = event.data[0] if event.data else ""
+            line = f"{event.step:>6} HAZARD {event.method} {event.canister}: {explanation}"
+            out(colour(sys.stdout, "1;31", line))
+        else:
+            out(str(event))
+    return 0
+
+
+__all__ = ["cmd_explore", "cmd_replay", "cmd_run", "cmd_trace_show", "load_scenario"]
