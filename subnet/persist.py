@@ -25,7 +25,7 @@ canister shares with its snapshots (copy-on-write) are still shared after loadin
 
 Writes are atomic (:func:`subnet.codec.write_atomic`: temporary file, fsync, rename), so a crash
 leaves either the old state or the new one. Locking against concurrent commands is the caller's
-job (:mod:`subnet.project` holds an ``fcntl`` lock around load-run-save).
+job (:mod:`subnet.cli.project` holds an ``fcntl`` lock around load-run-save).
 """
 
 from __future__ import annotations

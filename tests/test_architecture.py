@@ -19,7 +19,7 @@ ALLOWED_LOCAL_IMPORTS = {
     ("subnet.explore", "hypothesis"),
     ("actors.canister", "subnet.candid"),
 }
-LOCAL_IMPORTS_OF_THE_CLI = ("subnet.cli", "subnet.cli.")  # the CLI's lazy imports, in one place
+LOCAL_IMPORTS_OF_THE_CLI = ("subnet.cli.lazy",)  # the CLI's lazy imports, in one place
 
 
 def module_name(path: Path) -> str:
