@@ -62,10 +62,10 @@ class _NullTrace:
         self.events: list = []
         self.hazards: list = []
 
-    def emit(self, engine, kind, canister, method, data) -> None:
+    def emit(self, kind, canister, method, data=()) -> None:
         pass
 
-    def hazard(self, engine, kind, canister, explanation, details) -> None:
+    def hazard(self, kind, canister, explanation, details) -> None:
         pass
 
     def __len__(self) -> int:
