@@ -35,7 +35,7 @@ import importlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from actors.canister import Canister
 
@@ -304,7 +304,11 @@ def save(net: Subnet, path: str | os.PathLike[str]) -> None:
 
 
 def _source(
-    engine: Any, sid: int, kind: str, cs: CanisterState, sender: Principal | None
+    engine: Any,
+    sid: int,
+    kind: Literal["ingress", "request"],
+    cs: CanisterState,
+    sender: Principal | None,
 ) -> Source:
     src = Source(sid, kind, cs, sender)
     engine._sources[sid] = src
