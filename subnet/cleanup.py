@@ -28,8 +28,7 @@ from __future__ import annotations
 
 import dis
 import sys
-from collections.abc import Coroutine
-from types import CodeType, FrameType
+from types import CodeType, CoroutineType, FrameType
 from typing import Any
 
 from actors.canister import Call
@@ -53,23 +52,21 @@ def _has_handlers(code: CodeType) -> bool:
 _NONE: frozenset[CodeType] = frozenset()
 
 
-def handler_codes(coro: Coroutine[Any, Any, Any]) -> frozenset[CodeType]:
+def handler_codes(coro: CoroutineType[Any, Any, Any]) -> frozenset[CodeType]:
     """The code objects of the suspended chain of frames that have handlers."""
-    # the common case, a method awaiting a call directly with no handler: no walk needed.
-    # Canister methods are native coroutines (types.CoroutineType), which have cr_code and
-    # cr_await; the Coroutine ABC the engine types its frames with does not declare them.
-    code = coro.cr_code  # type: ignore[attr-defined]  # native coroutine, see above
-    awaited = coro.cr_await  # type: ignore[attr-defined]  # native coroutine, see above
+    # the common case, a method awaiting a call directly with no handler: no walk needed
+    code = coro.cr_code
+    awaited = coro.cr_await
     if getattr(awaited, "gi_code", None) is CALL_AWAIT and not HAS_HANDLERS.get(code, True):
         return _NONE
     codes: set[CodeType] = set()
     obj: Any = coro
     while obj is not None:
-        code = getattr(obj, "cr_code", None) or getattr(obj, "gi_code", None)
-        if code is None:
+        frame_code = getattr(obj, "cr_code", None) or getattr(obj, "gi_code", None)
+        if frame_code is None:
             break
-        if _has_handlers(code):
-            codes.add(code)
+        if _has_handlers(frame_code):
+            codes.add(frame_code)
         obj = getattr(obj, "cr_await", None) or getattr(obj, "gi_yieldfrom", None)
     return frozenset(codes) if codes else _NONE
 
@@ -106,7 +103,7 @@ class UnwindRecorder:
         return self.local_trace
 
     def resume(
-        self, coro: Coroutine[Any, Any, Any], value: Any, reject: BaseException | None
+        self, coro: CoroutineType[Any, Any, Any], value: Any, reject: BaseException | None
     ) -> Any:
         previous = sys.gettrace()
         sys.settrace(self.global_trace)

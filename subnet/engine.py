@@ -34,10 +34,11 @@ import heapq
 import inspect
 from bisect import bisect_left, bisect_right, insort
 from collections import deque
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from types import CoroutineType
+from typing import Any, Literal
 
 from sortedcontainers import SortedList
 
@@ -143,7 +144,7 @@ def _as_target(target: Any) -> Principal:
     return target
 
 
-class ReadySet(list):  # type: ignore[type-arg]
+class ReadySet(list[int]):
     """The ids of the sources that have work, kept sorted: a plain list with C-level bisection.
 
     Strategies index it and bisect it, as they would a ``SortedList``. While the set is small
@@ -157,7 +158,7 @@ class ReadySet(list):  # type: ignore[type-arg]
     def add(self, sid: int) -> None:
         insort(self, sid)
 
-    def remove(self, sid: int) -> None:  # type: ignore[override]
+    def remove(self, sid: int) -> None:
         del self[bisect_left(self, sid)]
 
     def discard(self, sid: int) -> None:
@@ -175,7 +176,9 @@ class OneShot:
 
     __slots__ = ("canister", "id", "item", "kind")
 
-    def __init__(self, sid: int, kind: str, canister: CanisterState, item: Any) -> None:
+    def __init__(
+        self, sid: int, kind: Literal["response", "timer"], canister: CanisterState, item: Any
+    ) -> None:
         self.id = sid
         self.kind = kind  # "response" | "timer"
         self.canister = canister
@@ -188,10 +191,14 @@ class Source:
     __slots__ = ("canister", "id", "items", "kind", "sender")
 
     def __init__(
-        self, sid: int, kind: str, canister: CanisterState, sender: Principal | None
+        self,
+        sid: int,
+        kind: Literal["ingress", "request"],
+        canister: CanisterState,
+        sender: Principal | None,
     ) -> None:
         self.id = sid
-        self.kind = kind  # "ingress" | "request" | "response"
+        self.kind = kind
         self.canister = canister
         self.sender = sender
         self.items: deque[Any] = deque()
@@ -242,8 +249,8 @@ class CanisterState:
     # every suspended Python frame of this canister by continuation id; frames that can never
     # run again stay referenced here (or in the graveyard) so that garbage collection cannot
     # run their finally blocks at a moment nobody chose
-    frames: dict[int, Coroutine[Any, Any, Any]] = field(default_factory=dict)
-    graveyard: list[Coroutine[Any, Any, Any]] = field(default_factory=list)
+    frames: dict[int, CoroutineType[Any, Any, Any]] = field(default_factory=dict)
+    graveyard: list[CoroutineType[Any, Any, Any]] = field(default_factory=list)
     ingress: Source | None = None
     queues: dict[Principal, Source] = field(default_factory=dict)
     history: list[Any] = field(default_factory=list)
@@ -302,7 +309,8 @@ class CanisterState:
         return self.code is None
 
 
-Done = tuple  # (kind, canister, method, outcome): what an internal step reports
+# (kind, canister, method, outcome): what an internal step reports
+Done = tuple[str, Principal | None, str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,7 +353,7 @@ class Engine:
         self.decisions: list[int] = []
         self._next_source = 0
         self._next_id = 0  # call contexts, callbacks, continuations, ingress messages
-        self._sources: dict[int, Source] = {}
+        self._sources: dict[int, Source | OneShot] = {}
         self._ready = ReadySet()
         self._subnet_queue: deque[Request] = deque()
         self._callbacks: dict[int, Callback] = {}
@@ -368,7 +376,9 @@ class Engine:
         self._next_id += 1
         return self._next_id
 
-    def _new_source(self, kind: str, cs: CanisterState, sender: Principal | None) -> Source:
+    def _new_source(
+        self, kind: Literal["ingress", "request"], cs: CanisterState, sender: Principal | None
+    ) -> Source:
         self._next_source += 1
         src = Source(self._next_source, kind, cs, sender)
         self._sources[src.id] = src
@@ -401,7 +411,9 @@ class Engine:
         return self.canisters.get(cid)
 
     # -- submitting work ----------------------------------------------------------------------
-    def submit(self, sender: Principal, receiver: Principal, method: str, args: tuple) -> Ingress:
+    def submit(
+        self, sender: Principal, receiver: Principal, method: str, args: tuple[Any, ...]
+    ) -> Ingress:
         """Enqueue an ingress message; it executes in a later step (or is rejected right away)."""
         ing = Ingress(self._new_id(), sender, receiver, method, args)
         self.trace.emit("submit", receiver, method, (ing.message_id, sender))
@@ -461,8 +473,7 @@ class Engine:
 
     def _deliver_response(self, callback_id: int | None, reply: Any, reject: Reject | None) -> None:
         """Queue the response to a callback on its canister (each response is its own source)."""
-        cb = self._callbacks.get(callback_id) if callback_id is not None else None
-        if cb is None:
+        if callback_id is None or (cb := self._callbacks.get(callback_id)) is None:
             # the callback was dropped (uninstall_code): the response goes nowhere
             self.trace.emit("dropped", None, "", (callback_id,))
             return
@@ -585,24 +596,26 @@ class Engine:
                 index = 0
             sid = ready[index]
             src = self._sources[sid]
+            # src is a OneShot when kind is "response" or "timer", else a Source: the kind
+            # string tells them apart (no isinstance in the hot loop), which mypy cannot follow
             kind = src.kind
             self.steps += 1
             if kind == "response":
                 del ready[index]
                 del self._sources[sid]
-                done = self._execute_response(src.canister, src.item)
+                done = self._execute_response(src.canister, src.item)  # type: ignore[union-attr]
             elif kind == "timer":
                 del ready[index]
                 del self._sources[sid]
-                done = self._execute_timer(src.canister, src.item)
+                done = self._execute_timer(src.canister, src.item)  # type: ignore[union-attr]
             else:
-                items = src.items
+                items = src.items  # type: ignore[union-attr]
                 item = items.popleft()
                 if not items:
                     del ready[index]
                     if kind == "request":
                         emptied = self._emptied
-                        emptied.append(src)
+                        emptied.append(src)  # type: ignore[arg-type]
                         if len(emptied) >= SWEEP_EVERY:
                             self._forget_empty_queues()
                 done = self._execute_request(src.canister, item, kind)
@@ -615,8 +628,8 @@ class Engine:
         if n > BIG_READY_SET or (SortedList is type(self._ready) and n < SMALL_READY_SET):
             self._rebalance()
         if self.after_step:
-            for hook in self.after_step:
-                hook(self, done)
+            for after in self.after_step:
+                after(self, done)
         return done
 
     def _rebalance(self) -> None:
@@ -678,8 +691,9 @@ class Engine:
             if not src.items and sources.get(src.id) is src:
                 del sources[src.id]
                 queues = src.canister.queues
-                if queues.get(src.sender) is src:
-                    del queues[src.sender]
+                # a request source always has a sender
+                if queues.get(src.sender) is src:  # type: ignore[arg-type]
+                    del queues[src.sender]  # type: ignore[arg-type]
         self._emptied.clear()
 
     def run_until_idle(self, max_steps: int | None = None) -> int:
@@ -726,9 +740,9 @@ class Engine:
         args = req.args
         fast = info.fast_check
         if fast is False or fast is None or not fast(args):  # the quick check did not pass
-            error = info.arity_error(len(args)) or self._type_error(info, args)
-            if error is not None:
-                return self._system_reject(cs, req, kind, _decode_error(cs.id, method, error))
+            detail = info.arity_error(len(args)) or self._type_error(info, args)
+            if detail is not None:
+                return self._system_reject(cs, req, kind, _decode_error(cs.id, method, detail))
         ctx = CallContext(
             self._new_id(),
             cs.id,
@@ -744,7 +758,7 @@ class Engine:
         return (kind, cs.id, method, outcome)
 
     @staticmethod
-    def _type_error(info: MethodInfo, args: tuple) -> str | None:
+    def _type_error(info: MethodInfo, args: tuple[Any, ...]) -> str | None:
         """Whether the arguments fit the method's annotations (None) or why not."""
         fast = info.fast_check
         if fast is False:  # first call: compile a quick check for simple signatures
@@ -841,7 +855,7 @@ class Engine:
         ctx: CallContext,
         info: MethodInfo | None,
         args: tuple[Any, ...] | None,
-        resume: tuple[Coroutine[Any, Any, Any], Any, Reject | None] | None,
+        resume: tuple[CoroutineType[Any, Any, Any], Any, Reject | None] | None,
     ) -> str:
         """Run one message execution: start a method, or resume a frame with a response.
 
@@ -855,7 +869,7 @@ class Engine:
         ctx: CallContext,
         info: MethodInfo | None,
         args: tuple[Any, ...] | None,
-        resume: tuple[Coroutine[Any, Any, Any], Any, Reject | None] | None,
+        resume: tuple[CoroutineType[Any, Any, Any], Any, Reject | None] | None,
         image: Any,
     ) -> str:
         """The body of :meth:`_run`. ``image`` is the stable memory at the start of the
@@ -967,7 +981,7 @@ class Engine:
         cs: CanisterState,
         ctx: CallContext,
         image: Any,
-        coro: Coroutine[Any, Any, Any],
+        coro: CoroutineType[Any, Any, Any],
         call: Call,
     ) -> str:
         target = call.target
@@ -1010,7 +1024,8 @@ class Engine:
             (self.steps, self.time, "call", cs.id, method, (ctx.id, cb_id, target, cont, slot))
         )
         request = Request(cs.id, target, method, args, cb_id, None)
-        if queue is not None and receiver.status == "running":  # the common case, inlined
+        # the common case, inlined (a queue was found only if the receiver was)
+        if queue is not None and receiver.status == "running":  # type: ignore[union-attr]
             items = queue.items
             if not items:
                 self._ready.add(queue.id)
@@ -1029,7 +1044,7 @@ class Engine:
         ctx: CallContext,
         image: Any,
         exc: BaseException,
-        coro: Coroutine[Any, Any, Any] | None = None,
+        coro: CoroutineType[Any, Any, Any] | None = None,
     ) -> str:
         self._buffered = None
         if cs.instance is not None:
@@ -1058,7 +1073,9 @@ class Engine:
         self.trace.emit("cleanup", cs.id, ctx.method, tuple(sorted(changes)))
 
     # -- queries ------------------------------------------------------------------------------
-    def query(self, sender: Principal, receiver: Principal, method: str, args: tuple) -> Any:
+    def query(
+        self, sender: Principal, receiver: Principal, method: str, args: tuple[Any, ...]
+    ) -> Any:
         """Run a query against committed state right away (no step); changes are discarded."""
         cs = self.canisters.get(receiver)
         if cs is None:
@@ -1103,7 +1120,7 @@ class Engine:
 
     # -- hooks run by the management canister (install, upgrade) ------------------------------
     def run_hook(
-        self, cs: CanisterState, fn: Callable[..., Any], args: tuple, caller: Principal
+        self, cs: CanisterState, fn: Callable[..., Any], args: tuple[Any, ...], caller: Principal
     ) -> None:
         """Run ``init``/``pre_upgrade``/``post_upgrade`` synchronously as ``caller``; exceptions
         propagate (the caller reverts the whole operation)."""
@@ -1131,7 +1148,7 @@ class Engine:
                 close_detached(cs, frame)
 
 
-def close_detached(cs: CanisterState, frame: Coroutine[Any, Any, Any]) -> None:
+def close_detached(cs: CanisterState, frame: CoroutineType[Any, Any, Any]) -> None:
     """Close an abandoned frame so that whatever its ``finally`` blocks do changes nothing."""
     instance = cs.instance
     image = cs.stable.fork()

@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -38,6 +38,7 @@ from .api import Subnet
 from .engine import Engine
 from .ids import MANAGEMENT, Principal
 from .scenario import load_module
+from .strategies import ReadyIds
 
 INJECT_SCALE = 1000  # an injection draw is an int in [0, 1000): high values inject
 
@@ -75,7 +76,7 @@ class ChooserStrategy:
     def __init__(self, chooser: Chooser) -> None:
         self.chooser = chooser
 
-    def choose(self, ready: Sequence[int]) -> int:
+    def choose(self, ready: ReadyIds) -> int:
         return self.chooser.draw(len(ready))
 
 
@@ -97,14 +98,14 @@ class PCTStrategy:
         self.chooser = chooser
         self.depth = depth
         self.changes = [chooser.draw(max_steps) for _ in range(max(0, depth - 1))]
-        self.priority: dict[Principal, int] = {}
+        self.priority: dict[Principal | None, int] = {}  # request sources have a sender
         self.engine: Engine | None = None
         self.count = 0
 
     def bind(self, engine: Engine) -> None:
         self.engine = engine
 
-    def choose(self, ready: Sequence[int]) -> int:
+    def choose(self, ready: ReadyIds) -> int:
         assert self.engine is not None, "PCTStrategy needs bind(engine)"
         sources = self.engine._sources
         best, best_priority, best_thread = 0, None, None
@@ -119,7 +120,7 @@ class PCTStrategy:
         self.count += 1
         for i, at in enumerate(self.changes):
             if at == self.count:
-                self.priority[best_thread] = i  # type: ignore[index]
+                self.priority[best_thread] = i
         return best
 
 
@@ -519,7 +520,7 @@ def explore(
         try:
             seeds = [run_seed(seed, i) for i in range(runs)]
             if pool is None:
-                results = (_one(loaded, settings, s, ()) for s in seeds)
+                results: Iterator[RunResult] = (_one(loaded, settings, s, ()) for s in seeds)
             else:
                 chunk = max(1, runs // (8 * (workers or 2)))  # fewer round trips to workers
                 results = pool.map(
@@ -569,7 +570,7 @@ class HypothesisChooser(Chooser):
             return 0
         from hypothesis import strategies as st
 
-        value = self.data.draw(st.integers(0, n - 1))
+        value: int = self.data.draw(st.integers(0, n - 1))
         self.choices.append(value)
         self.sizes.append(n)
         return value

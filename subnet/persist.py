@@ -35,14 +35,14 @@ import importlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from actors.canister import Canister
 
 from .api import Subnet
 from .codec import DocumentError, decode_document, encode_document, write_atomic
 from .engine import CanisterState, Source
-from .guards import SnapshotGuard
+from .guards import Policy, SnapshotGuard
 from .heap import Heap, HeapError
 from .ids import Principal, SnapshotId
 from .management.store import MODULE_MAGIC, StoredSnapshot, code_from_module, module_bytes
@@ -192,7 +192,7 @@ def _check_idle(net: Subnet) -> None:
         )
 
 
-def _policy(policy: Any, where: str) -> str:
+def _policy(policy: Policy, where: str) -> str:
     if callable(policy):
         raise PersistError(f"cannot save {where}: its snapshot guard is a function")
     return policy
@@ -304,7 +304,11 @@ def save(net: Subnet, path: str | os.PathLike[str]) -> None:
 
 
 def _source(
-    engine: Any, sid: int, kind: str, cs: CanisterState, sender: Principal | None
+    engine: Any,
+    sid: int,
+    kind: Literal["ingress", "request"],
+    cs: CanisterState,
+    sender: Principal | None,
 ) -> Source:
     src = Source(sid, kind, cs, sender)
     engine._sources[sid] = src
@@ -333,7 +337,7 @@ def _restore_canister(
     if doc["module"] is not None:
         code, changed = _resolve_code(doc["module"], owner, accept_changes)
         # built as SnapshotOps.apply builds an instance: the class, the image, a commit
-        instance = object.__new__(code)
+        instance: Canister = object.__new__(code)
         instance._system = cs
         Heap.restore_image(instance, doc["heap"])
         committed = Heap()

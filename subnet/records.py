@@ -10,6 +10,7 @@ API (``net.management``) turns those into the dataclasses below, which read like
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -113,9 +114,10 @@ def to_snapshot(data: dict[str, Any]) -> Snapshot:
 def to_status(data: dict[str, Any]) -> CanisterStatusResult:
     settings = dict(data["settings"])
     settings["controllers"] = tuple(settings["controllers"])
-    return _build(
+    status: CanisterStatusResult = _build(
         CanisterStatusResult, {**data, "settings": _build(DefiniteCanisterSettings, settings)}
     )
+    return status
 
 
 def to_info(data: dict[str, Any]) -> CanisterInfoResult:
@@ -129,10 +131,11 @@ def to_metadata(data: dict[str, Any]) -> SnapshotMetadata:
     values = dict(data)
     values["globals"] = tuple(values.get("globals", ()))
     values["wasm_chunk_store"] = tuple(values.get("wasm_chunk_store", ()))
-    return _build(SnapshotMetadata, values)
+    metadata: SnapshotMetadata = _build(SnapshotMetadata, values)
+    return metadata
 
 
-CONVERTERS = {
+CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "create_canister": lambda d: CreateCanisterResult(d["canister_id"]),
     "canister_status": to_status,
     "canister_info": to_info,

@@ -10,8 +10,21 @@ sources), the way Hypothesis replays and shrinks its choice sequences.
 from __future__ import annotations
 
 import random as _random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Protocol
+
+
+class ReadyIds(Protocol):
+    """The ready set as a strategy sees it: source ids in ascending order, indexable and
+    bisectable (the engine's ``ReadySet`` list, or a ``SortedList`` when the set is large)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: int, /) -> int: ...
+
+    def __iter__(self) -> Iterator[int]: ...
+
+    def bisect_right(self, value: int, /) -> int: ...
 
 
 class Strategy(Protocol):
@@ -19,7 +32,7 @@ class Strategy(Protocol):
 
     name: str
 
-    def choose(self, ready: Sequence[int]) -> int: ...
+    def choose(self, ready: ReadyIds) -> int: ...
 
 
 class RoundRobin:
@@ -30,8 +43,8 @@ class RoundRobin:
     def __init__(self) -> None:
         self._last = -1
 
-    def choose(self, ready: Sequence[int]) -> int:
-        index = ready.bisect_right(self._last)  # type: ignore[attr-defined]
+    def choose(self, ready: ReadyIds) -> int:
+        index = ready.bisect_right(self._last)
         if index == len(ready):
             index = 0
         self._last = ready[index]
@@ -47,7 +60,7 @@ class RandomStrategy:
         self.seed = seed
         self._rng = _random.Random(seed)
 
-    def choose(self, ready: Sequence[int]) -> int:
+    def choose(self, ready: ReadyIds) -> int:
         return self._rng.randrange(len(ready))
 
 
@@ -67,7 +80,7 @@ class Replay:
         self._position = 0
         self._fallback = RoundRobin()
 
-    def choose(self, ready: Sequence[int]) -> int:
+    def choose(self, ready: ReadyIds) -> int:
         position = self._position
         if position >= len(self.decisions):
             if self.strict:

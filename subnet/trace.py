@@ -10,6 +10,7 @@ seed and scenario give byte-identical files on asyncio and on trio.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,9 @@ class TraceFile:
     events: list[Event]
 
 
-def encode_trace(meta: dict[str, Any], decisions: list[int], events: list[Event]) -> bytes:
+def encode_trace(
+    meta: dict[str, Any], decisions: list[int], events: Sequence[tuple[Any, ...]]
+) -> bytes:
     return encode_document(
         FORMAT,
         VERSION,

@@ -61,7 +61,7 @@ class ManagementClient:
         sender: Principal | None = None,
         sender_canister_version: int | None = None,
     ) -> None:
-        return await self._call(
+        await self._call(
             "install_code",
             sender,
             {
@@ -76,12 +76,12 @@ class ManagementClient:
     async def stop_canister(
         self, *, canister_id: Principal, sender: Principal | None = None
     ) -> None:
-        return await self._call("stop_canister", sender, {"canister_id": canister_id})
+        await self._call("stop_canister", sender, {"canister_id": canister_id})
 
     async def start_canister(
         self, *, canister_id: Principal, sender: Principal | None = None
     ) -> None:
-        return await self._call("start_canister", sender, {"canister_id": canister_id})
+        await self._call("start_canister", sender, {"canister_id": canister_id})
 
     async def canister_status(
         self, *, canister_id: Principal, sender: Principal | None = None
@@ -129,7 +129,7 @@ class ManagementClient:
         sender_canister_version: int | None = None,
         sender: Principal | None = None,
     ) -> None:
-        return await self._call(
+        await self._call(
             "load_canister_snapshot",
             sender,
             {
@@ -147,7 +147,7 @@ class ManagementClient:
     async def delete_canister_snapshot(
         self, *, canister_id: Principal, snapshot_id: Any, sender: Principal | None = None
     ) -> None:
-        return await self._call(
+        await self._call(
             "delete_canister_snapshot",
             sender,
             {"canister_id": canister_id, "snapshot_id": snapshot_id},

@@ -17,4 +17,5 @@ def memory_size(cs: CanisterState) -> int:
     else:
         own = len(module_bytes(cs.code)) + len(pad_to_pages(cs.heap.image()))
     own += cs.stable.size() * PAGE_SIZE + len(cs.certified_data)
-    return own + sum(s.total_size for s in cs.snapshots.values())
+    snapshot_bytes: int = sum(s.total_size for s in cs.snapshots.values())
+    return own + snapshot_bytes

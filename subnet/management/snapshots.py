@@ -69,7 +69,7 @@ class SnapshotMethods:
             if owner is not None and sid in owner.snapshots:
                 raise errors.snapshot_invalid_ownership(sid, cs.id)
             raise errors.snapshot_not_found(sid, cs.id)
-        snap = cs.snapshots.get(sid)
+        snap: StoredSnapshot | None = cs.snapshots.get(sid)
         if snap is None:
             raise errors.snapshot_not_found(sid, cs.id)
         return snap
@@ -158,8 +158,7 @@ class SnapshotMethods:
     ) -> None:
         cs = self.ctx.controlled(req, canister_id)
         owner = self.engine.get(snapshot_id.canister_id)
-        snap = owner.snapshots.get(snapshot_id) if owner is not None else None
-        if snap is None:
+        if owner is None or (snap := owner.snapshots.get(snapshot_id)) is None:
             raise errors.snapshot_not_found(snapshot_id, canister_id)
         if owner is not cs and req.sender not in owner.controllers:
             raise errors.snapshot_not_controller(req.sender, canister_id, snapshot_id)
