@@ -26,6 +26,7 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check subnet actors scenarios tests bench
 	$(BIN)/ruff format --check subnet actors scenarios tests bench
+	$(BIN)/mypy
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m pip install -q -e '.[bench]'

@@ -222,9 +222,11 @@ async def cmd_metadata(args: argparse.Namespace, project: Project, session: Sess
             f"Failed to read `{args.metadata}` metadata from canister {args.canister}.",
             f"The canister has no public metadata section named `{args.metadata}`.",
         )
-    methods = {
-        name: (info.kind, *info.signature) for name, info in cs.code.__canister_methods__.items()
-    }
+    methods = {}
+    for name, info in cs.code.__canister_methods__.items():
+        arg_types, ret_types = info.signature
+        # a method taking *args has no fixed Candid arguments: shown as one `reserved` (any)
+        methods[name] = (info.kind, (candid.ANY,) if arg_types is None else arg_types, ret_types)
     out(candid.format_service(methods))
 
 
