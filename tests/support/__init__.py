@@ -1,6 +1,11 @@
-"""Helpers shared by the tests."""
+"""Helpers shared by the tests; helpers of one area are in the modules beside this one."""
+
+from pathlib import Path
 
 from subnet import Subnet
+
+ROOT = Path(__file__).resolve().parents[2]  # the repository: docs/, scenarios/, README.md
+SCENARIOS = ROOT / "scenarios"
 
 
 def fingerprint(net: Subnet) -> tuple:

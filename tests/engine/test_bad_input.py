@@ -8,8 +8,7 @@ from hypothesis import strategies as st
 from actors import Canister, query, update
 from subnet import MANAGEMENT, Reject, Subnet
 from subnet.ids import SnapshotId
-
-from .support import fingerprint
+from tests.support import fingerprint
 
 METHODS = [
     "create_canister", "install_code", "uninstall_code", "start_canister", "stop_canister",

@@ -7,11 +7,11 @@ session; a ```text block right after a ```python block is that block's exact out
 import contextlib
 import io
 import re
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support import ROOT
+
 DOCS = ROOT / "docs"
 BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)
 PAGES = sorted(p for p in [ROOT / "README.md", *DOCS.glob("*.md")] if "```python" in p.read_text())

@@ -6,6 +6,7 @@ import pytest
 
 from actors.chat import REMOVED, Chat, ChatWithLength, filter_spam
 from subnet import ErrorCode, Reject, Subnet
+from tests.support import SCENARIOS
 
 pytestmark = pytest.mark.anyio
 
@@ -98,9 +99,8 @@ def test_candid_interface_is_the_tutorials():
 
 async def test_scenario_prints_the_tutorials_transcript(capsys):
     import importlib.util
-    from pathlib import Path
 
-    path = Path(__file__).parent.parent / "scenarios" / "canister_snapshots.py"
+    path = SCENARIOS / "canister_snapshots.py"
     spec = importlib.util.spec_from_file_location("canister_snapshots_scenario", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -5,15 +5,14 @@ import contextlib
 import importlib.util
 import io
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import anyio
 
 from subnet import Subnet
 from subnet.cli import main as cli
 from subnet.picture import html_page, sequence_svg
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SVG = "{http://www.w3.org/2000/svg}"
 
 

@@ -1,0 +1,2 @@
+"""Canister lifecycle through the management canister: create, install, upgrade, uninstall,
+start, stop, delete, status, info and history, settings and controllers."""
