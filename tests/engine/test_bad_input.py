@@ -1,14 +1,104 @@
-"""Hostile input: whatever a management call or a canister call is given, the answer is a reply
-or a Reject (never a Python exception), and a Reject leaves the subnet exactly as it was."""
+"""Bad input: whatever a management call or a canister call is given, the answer is a reply or a
+Reject (never a Python exception), and a Reject leaves the subnet exactly as it was."""
 
 import anyio
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from actors import Canister, query, update
-from subnet import MANAGEMENT, Reject, Subnet
+from subnet import MANAGEMENT, ErrorCode, Reject, RejectCode, Subnet
 from subnet.ids import SnapshotId
+from tests.canisters import Counter, Store
 from tests.support import fingerprint
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_bad_input_gives_rejects_not_tracebacks():
+    async with Subnet() as net:
+        c = await net.deploy(Counter)
+        ghost = net.identity("ghost")
+        with pytest.raises(Reject) as info:
+            await net.submit(ghost, "inc")
+        assert info.value.reject_code == RejectCode.DESTINATION_INVALID
+        assert info.value.error_code == ErrorCode.CanisterNotFound
+        with pytest.raises(Reject) as info:
+            await c.call("nope")
+        assert info.value.error_code == ErrorCode.CanisterMethodNotFound
+        with pytest.raises(Reject) as info:
+            await c.query("inc")  # an update called as a query
+        assert info.value.error_code == ErrorCode.CanisterMethodNotFound
+        with pytest.raises(Reject) as info:
+            await c.call("inc", 1, 2, 3)
+        assert "expected 0 to 1 arguments, got 3" in info.value.reject_message
+        with pytest.raises(Reject) as info:
+            await c.call("inc", "one")
+        assert info.value.reject_code == RejectCode.CANISTER_ERROR
+        with pytest.raises(Reject):
+            await c.call("inc", object())
+        assert await c.query("get") == 0  # none of that changed anything
+        assert net.inspect(c).open_call_contexts == 0
+
+
+async def test_bad_management_input():
+    async with Subnet() as net:
+        s = await net.deploy(Store)
+        ghost = net.identity("ghost")
+        before = fingerprint(net)
+        cases = [
+            ("stop_canister", {}, ErrorCode.InvalidManagementPayload),  # missing field
+            (
+                "stop_canister",
+                {"canister_id": s.id, "bogus": 1},
+                ErrorCode.InvalidManagementPayload,
+            ),
+            ("stop_canister", {"canister_id": 42}, ErrorCode.InvalidManagementPayload),
+            (
+                "stop_canister",
+                {"canister_id": "not-a-principal"},
+                ErrorCode.InvalidManagementPayload,
+            ),
+            ("stop_canister", {"canister_id": ghost}, ErrorCode.CanisterNotFound),
+            (
+                "install_code",
+                {"mode": "sideways", "canister_id": s.id, "wasm_module": Store},
+                ErrorCode.InvalidManagementPayload,
+            ),
+            (
+                "install_code",
+                {"mode": "upgrade", "canister_id": s.id, "wasm_module": "Store"},
+                ErrorCode.InvalidManagementPayload,
+            ),
+            (
+                "canister_info",
+                {"canister_id": s.id, "num_requested_changes": -1},
+                ErrorCode.InvalidManagementPayload,
+            ),
+            ("no_such_method", {"canister_id": s.id}, ErrorCode.CanisterMethodNotFound),
+        ]
+        for method, record, code in cases:
+            with pytest.raises(Reject) as rej:
+                await net.submit(MANAGEMENT, method, record)
+            assert rej.value.error_code == code, (method, record)
+        with pytest.raises(Reject) as rej:
+            await net.submit(MANAGEMENT, "stop_canister", {"canister_id": s.id}, "extra")
+        assert rej.value.error_code == ErrorCode.InvalidManagementPayload
+        assert fingerprint(net) == before
+
+
+# rs/execution_environment/src/execution_environment/tests.rs ::
+#   subnet_ingress_message_unknown_method
+async def test_subnet_ingress_message_unknown_method():
+    async with Subnet() as net:
+        with pytest.raises(Reject) as rej:
+            await net.submit(MANAGEMENT, "unknown", {})
+        assert rej.value.error_code == ErrorCode.CanisterMethodNotFound
+        assert rej.value.reject_message == "Management canister has no method 'unknown'"
+
+
+# -- any input at all (Hypothesis) -----------------------------------------------------------
+
 
 METHODS = [
     "create_canister", "install_code", "uninstall_code", "start_canister", "stop_canister",
@@ -17,6 +107,8 @@ METHODS = [
     "delete_canister_snapshot", "read_canister_snapshot_metadata", "read_canister_snapshot_data",
     "upload_canister_snapshot_metadata", "upload_canister_snapshot_data", "no_such_method",
 ]  # fmt: skip
+
+
 FIELDS = [
     "canister_id", "snapshot_id", "replace_snapshot", "uninstall_code", "mode", "wasm_module",
     "arg", "settings", "controllers", "num_requested_changes", "sender_canister_version", "kind",

@@ -5,18 +5,9 @@ import pytest
 from actors import Canister, query, update
 from actors.patterns import CallerGuard
 from subnet import ErrorCode, Reject, Subnet
+from tests.canisters import Ledger
 
 pytestmark = pytest.mark.anyio
-
-
-class Ledger(Canister):
-    def init(self):
-        self.moved = 0
-
-    @update
-    def transfer(self, amount: int) -> int:
-        self.moved += amount
-        return amount
 
 
 class Account(Canister):

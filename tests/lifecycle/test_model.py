@@ -8,28 +8,10 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from actors import Canister, query, update
 from subnet import MANAGEMENT, ErrorCode, Reject, Subnet
+from tests.canisters import Store, StoreV2
 
 IDENTITIES = ["alice", "bob", "carol"]
-
-
-class Tally(Canister):
-    n = 0  # a class-level default: also there after an upgrade, which does not call init
-
-    @update
-    def bump(self) -> int:
-        self.n += 1
-        return self.n
-
-    @query
-    def get(self) -> int:
-        return self.n
-
-
-class TallyV2(Tally):
-    def post_upgrade(self):
-        self.n = 100
 
 
 @dataclass
@@ -100,7 +82,7 @@ class Lifecycle(RuleBasedStateMachine):
     )
     def install(self, data, sender, mode, v2):
         cid = data.draw(st.sampled_from(sorted(self.models)))
-        code = TallyV2 if v2 else Tally
+        code = StoreV2 if v2 else Store
         _, rej = self.call(
             "install_code", {"mode": mode, "canister_id": cid, "wasm_module": code}, sender
         )
