@@ -3,6 +3,7 @@ round trip, lines fit 80 columns, any text at all parses or raises CandidError."
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -156,6 +157,7 @@ def values_of(t):
     raise AssertionError(t)
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_format_parse_round_trip(data):

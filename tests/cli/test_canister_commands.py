@@ -8,6 +8,8 @@ import shlex
 import subprocess
 import textwrap
 
+import pytest
+
 from subnet import cli
 from subnet.ids import identity_principal
 from tests.support.cli import CHAT_ID, SUBNET, fail, ok
@@ -55,6 +57,7 @@ def test_identity_chooses_the_sender(proj, capsys):
     ok(capsys, "canister snapshot create chat --identity alice")
 
 
+@pytest.mark.slow
 def test_a_changed_canister_class_asks_for_deploy(tmp_path):
     (tmp_path / "subnet.toml").write_text('[canisters.c]\nclass = "counter_mod:Counter"\n')
     source = textwrap.dedent(

@@ -8,6 +8,8 @@ import shlex
 import subprocess
 import sys
 
+import pytest
+
 from subnet import cli
 from tests.support import ROOT
 from tests.support.cli import CHAT_ID, SID0, SUBNET, normalise, ok
@@ -43,6 +45,7 @@ def test_the_tutorial_word_for_word_in_process(proj, capsys):
         assert normalise(ok(capsys, command)) == normalise(expected), command
 
 
+@pytest.mark.slow
 def test_the_tutorial_word_for_word_with_the_installed_script(proj):
     env = {**os.environ, "NO_COLOR": "1"}
 

@@ -1,6 +1,8 @@
 """Bad input: whatever a management call or a canister call is given, the answer is a reply or a
 Reject (never a Python exception), and a Reject leaves the subnet exactly as it was."""
 
+import functools
+
 import anyio
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -131,8 +133,10 @@ class Target(Canister):
         return len(self.items)
 
 
+@functools.cache
 def values(cid):
-    """Plausible and implausible values for any field."""
+    """Plausible and implausible values for any field (one strategy per canister id: building
+    it anew for every example took longer than drawing from it)."""
     scalars = st.one_of(
         st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.text(max_size=12),
         st.binary(max_size=40), st.just(cid), st.just(str(cid)), st.just(bytes(cid)),
@@ -187,6 +191,7 @@ def good(field, cid):
     return st.sampled_from(options)
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_management_calls_with_any_record_reply_or_reject_cleanly(data):
