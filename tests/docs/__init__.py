@@ -1,0 +1,1 @@
+"""The documentation: every example runs and prints what the page shows."""

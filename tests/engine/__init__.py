@@ -1,0 +1,1 @@
+"""Executing messages: calls, replies, traps, cleanup, queues and ordering, stepping, timers."""

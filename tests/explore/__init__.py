@@ -1,0 +1,1 @@
+"""The explorer: schedules, snapshot faults, invariants, shrinking, replay, workers."""

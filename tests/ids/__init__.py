@@ -1,0 +1,1 @@
+"""Ids (subnet.ids): principals, canister ids, identities, snapshot ids."""

@@ -1,0 +1,1 @@
+"""Saving and loading a whole idle subnet (subnet.persist)."""

@@ -1,0 +1,1 @@
+"""Traces: recording, saving, replaying, and drawing them."""

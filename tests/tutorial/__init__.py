@@ -1,0 +1,1 @@
+"""The canister snapshots tutorial: its chat canister and its scenario."""
