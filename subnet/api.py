@@ -19,19 +19,14 @@ import anyio.lowlevel
 from actors.canister import Canister
 
 from .codec import write_atomic
-from .engine import (
-    DEFAULT_START_TIME_NS,
-    DEFAULT_STEP_NS,
-    Engine,
-    StepInfo,
-    fewer_collections,
-)
+from .engine import Engine, StepInfo, fewer_collections
 from .errors import Reject
 from .events import Event, Hazard
 from .guards import SnapshotGuard
 from .ids import MANAGEMENT, CanisterIdAllocator, Principal, identity_principal
 from .management import Management, ManagementClient, SnapshotPolicy
 from .messages import Ingress
+from .routing import DEFAULT_START_TIME_NS, DEFAULT_STEP_NS
 from .strategies import Strategy, make_strategy
 from .trace import encode_trace
 from .view import CanisterView

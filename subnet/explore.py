@@ -37,6 +37,7 @@ import anyio
 from .api import Subnet
 from .engine import Engine
 from .ids import MANAGEMENT, Principal
+from .queues import Source
 from .scenario import load_module
 from .strategies import ReadyIds
 
@@ -111,7 +112,9 @@ class PCTStrategy:
         best, best_priority, best_thread = 0, None, None
         for index, sid in enumerate(ready):
             src = sources[sid]
-            thread = src.sender if src.kind == "request" else src.canister.id
+            thread = (
+                src.sender if isinstance(src, Source) and src.kind == "request" else src.canister.id
+            )
             priority = self.priority.get(thread)
             if priority is None:
                 priority = self.priority[thread] = self.depth + self.chooser.draw(1_000_000)

@@ -10,10 +10,60 @@ behaviour beyond bookkeeping: the engine owns the rules.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from .errors import Reject
 from .ids import Principal
+
+
+class Status(StrEnum):
+    """A canister's status: running, stopping (a stop was requested and call contexts are still
+    open) or stopped."""
+
+    RUNNING = "running"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+
+
+class SourceKind(StrEnum):
+    """Where a message execution comes from: an ingress message, a request from a canister, a
+    response to a call, or a global timer that came due."""
+
+    INGRESS = "ingress"
+    REQUEST = "request"
+    RESPONSE = "response"
+    TIMER = "timer"
+
+
+class Outcome(StrEnum):
+    """How a step ended."""
+
+    REPLY = "reply"  # the call was answered with a reply
+    REJECT = "reject"  # answered with a reject (by the code, or by the system)
+    AWAIT = "await"  # the method is suspended on a call it made
+    TRAP = "trap"  # the execution trapped: its changes were rolled back
+    DROPPED = "dropped"  # a response or timer found nothing to run
+    PENDING = "pending"  # a management call that answers later (stop_canister)
+
+
+# Module-level names for the members: the engine's hot paths compare against these (a global
+# lookup) rather than ``Status.RUNNING`` (an attribute lookup on the enum class, ten times dearer).
+RUNNING, STOPPING, STOPPED = Status.RUNNING, Status.STOPPING, Status.STOPPED
+INGRESS, REQUEST, RESPONSE, TIMER = (
+    SourceKind.INGRESS,
+    SourceKind.REQUEST,
+    SourceKind.RESPONSE,
+    SourceKind.TIMER,
+)
+REPLY, REJECT, AWAIT, TRAP, DROPPED, PENDING = (
+    Outcome.REPLY,
+    Outcome.REJECT,
+    Outcome.AWAIT,
+    Outcome.TRAP,
+    Outcome.DROPPED,
+    Outcome.PENDING,
+)
 
 
 @dataclass(slots=True)

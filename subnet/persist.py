@@ -35,19 +35,22 @@ import importlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from actors.canister import Canister
 
 from .api import Subnet
 from .codec import DocumentError, decode_document, encode_document, write_atomic
-from .engine import CanisterState, Source
 from .guards import Policy, SnapshotGuard
-from .heap import Heap, HeapError
+from .heap import HeapError
 from .ids import Principal, SnapshotId
+from .management.lifecycle import load_image
 from .management.store import MODULE_MAGIC, StoredSnapshot, code_from_module, module_bytes
 from .memory import CHUNK_SIZE, MemoryImage, StableMemory
+from .messages import INGRESS, REQUEST, SourceKind
+from .queues import Source
 from .strategies import RandomStrategy, RoundRobin
+from .system import CanisterState
 
 FORMAT = "subnet-state"
 VERSION = 1
@@ -306,7 +309,7 @@ def save(net: Subnet, path: str | os.PathLike[str]) -> None:
 def _source(
     engine: Any,
     sid: int,
-    kind: Literal["ingress", "request"],
+    kind: SourceKind,
     cs: CanisterState,
     sender: Principal | None,
 ) -> Source:
@@ -331,20 +334,12 @@ def _restore_canister(
     cs.next_snapshot_id = doc["next_snapshot_id"]
     cs.stable.restore(_restore_memory(doc["stable"], pool).fork())
     if doc["ingress_source"] is not None:
-        cs.ingress = _source(engine, doc["ingress_source"], "ingress", cs, None)
+        cs.ingress = _source(engine, doc["ingress_source"], INGRESS, cs, None)
     for sender, sid in doc["queue_sources"]:
-        cs.queues[sender] = _source(engine, sid, "request", cs, sender)
+        cs.queues[sender] = _source(engine, sid, REQUEST, cs, sender)
     if doc["module"] is not None:
         code, changed = _resolve_code(doc["module"], owner, accept_changes)
-        # built as SnapshotOps.apply builds an instance: the class, the image, a commit
-        instance: Canister = object.__new__(code)
-        instance._system = cs
-        Heap.restore_image(instance, doc["heap"])
-        committed = Heap()
-        committed.commit(instance)
-        cs.code = code
-        cs.instance = instance
-        cs.heap = committed
+        load_image(cs, code, doc["heap"])
     else:
         changed = False
     cs.continuations = {int(k): int(v) for k, v in doc["continuations"].items()}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .engine import CanisterState
 from .ids import Principal
 from .memory import unique_bytes
 from .records import Snapshot
+from .system import CanisterState
 
 
 class CanisterView:

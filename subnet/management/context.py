@@ -13,10 +13,11 @@ import random
 from typing import Any
 
 from .. import errors
-from ..engine import CanisterState, Engine
+from ..engine import Engine
 from ..guards import SnapshotGuard
 from ..ids import CanisterIdAllocator, Principal
 from ..messages import Request
+from ..system import CanisterState
 from . import lifecycle
 
 MAX_HISTORY = 20

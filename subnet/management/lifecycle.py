@@ -18,26 +18,46 @@ from typing import Any
 
 from actors.canister import Canister
 
-from ..engine import CanisterState, Engine, trap_reject
+from ..engine import Engine
 from ..errors import Reject, canister_uninstalled
+from ..execution import trap_reject
 from ..heap import Heap, HeapError, copy_value
 from ..ids import Principal
 from ..memory import StableMemory
+from ..system import CanisterState
 
 _MUTABLE_DEFAULTS = (list, dict, set, bytearray)
+
+
+def attach(cs: CanisterState, cls: type[Canister]) -> Canister:
+    """The canister's one instance object, now of class ``cls`` (created on first use, and
+    kept for the canister's whole life: see the module docstring)."""
+    instance = cs.instance
+    if instance is None:
+        instance = object.__new__(cls)
+        instance._system = cs.api
+        cs.instance = instance
+    else:
+        instance.__class__ = cls
+    return instance
+
+
+def load_image(cs: CanisterState, cls: type[Canister], image: bytes) -> None:
+    """Make the canister's code ``cls`` and its heap the heap image ``image``, committed
+    (a snapshot load, or a saved subnet read back). Raises ``HeapError`` for a bad image."""
+    instance = attach(cs, cls)
+    Heap.restore_image(instance, image)
+    fresh = Heap()
+    fresh.commit(instance)
+    cs.heap = fresh
+    cs.code = cls
 
 
 def build_heap(cs: CanisterState, cls: type[Canister]) -> Canister:
     """Give the canister a fresh heap of class ``cls``: mutable class-level defaults copied
     into the instance (so canisters never share them), then a no-argument ``__init__``."""
-    instance = cs.instance
-    if instance is None:
-        instance = object.__new__(cls)
-        instance._system = cs
-        cs.instance = instance
-    else:
-        instance.__dict__.clear()
-        instance.__class__ = cls
+    instance = attach(cs, cls)
+    instance.__dict__.clear()
     state = instance.__dict__
     for klass in reversed(cls.__mro__):
         if klass is Canister or klass is object:

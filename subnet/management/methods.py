@@ -15,7 +15,7 @@ from actors.canister import Canister
 from .. import errors
 from ..errors import ErrorCode, Reject, RejectCode
 from ..ids import Principal
-from ..messages import Request
+from ..messages import RUNNING, STOPPING, Request
 from . import args as parse
 from . import lifecycle
 from .context import MAX_HISTORY, ManagementContext
@@ -152,7 +152,7 @@ class LifecycleMethods:
             waiters, cs.stop_waiters = cs.stop_waiters, []
             for waiter in waiters:
                 waiter(None, STOP_CANCELLED)
-        cs.status = "running"
+        cs.status = RUNNING
         self.engine.trace.emit("status", cs.id, "running", ())
         if cs.global_timer:  # a timer that came due while stopped fires now
             self.engine.arm_timer(cs, cs.global_timer)
@@ -180,7 +180,7 @@ class LifecycleMethods:
 
         cs.stop_waiters.append(answer)
         if cs.status == "running":
-            cs.status = "stopping"
+            cs.status = STOPPING
             self.engine.trace.emit("status", cs.id, "stopping", ())
         if not cs.call_contexts:
             self.engine.finish_stop(cs)

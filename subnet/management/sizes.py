@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..engine import CanisterState
 from ..memory import PAGE_SIZE
+from ..system import CanisterState
 from .store import module_bytes, pad_to_pages
 
 

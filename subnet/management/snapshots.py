@@ -24,17 +24,17 @@ from __future__ import annotations
 from typing import Any
 
 from .. import errors
-from ..engine import CanisterState
 from ..errors import ErrorCode, Reject, RejectCode
 from ..guards import SnapshotGuard, refusal
-from ..heap import Heap, HeapError
+from ..heap import HeapError
 from ..ids import Principal, SnapshotId
 from ..memory import PAGE_SIZE, StableMemory
 from ..messages import Request
+from ..system import CanisterState
 from ..view import CanisterView
 from . import args as parse
 from .context import ManagementContext
-from .lifecycle import SavedState
+from .lifecycle import SavedState, load_image
 from .methods import MethodTable
 from .store import StoredSnapshot, code_from_module
 
@@ -220,17 +220,7 @@ class SnapshotMethods:
         try:
             code = snap.code
             assert code is not None
-            instance = cs.instance
-            if instance is None:
-                instance = object.__new__(code)
-                instance._system = cs
-                cs.instance = instance
-            instance.__class__ = code
-            Heap.restore_image(instance, snap.heap_image)
-            fresh = Heap()
-            fresh.commit(instance)
-            cs.heap = fresh
-            cs.code = code
+            load_image(cs, code, snap.heap_image)
             cs.stable.restore(snap.stable)
             cs.certified_data = snap.certified_data
             cs.continuations = dict(snap.continuations)

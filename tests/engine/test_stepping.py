@@ -7,7 +7,7 @@ import pytest
 
 from actors import Canister, update
 from subnet import Subnet
-from subnet.engine import DEFAULT_START_TIME_NS
+from subnet.routing import DEFAULT_START_TIME_NS
 from tests.canisters import Counter, Relay
 
 pytestmark = pytest.mark.anyio

@@ -1,0 +1,521 @@
+"""One message execution: run a method, or resume a suspended one, atomically.
+
+Why a hand-rolled coroutine trampoline and not tasks of the host event loop? Because the order
+in which canister code runs must depend only on the seed and the strategy, never on how asyncio
+or trio happen to schedule tasks. Canister methods are coroutines that we drive with
+``send``/``throw``; the only thing they ever yield is an :class:`actors.canister.Call`. The
+engine itself never awaits anything, which is what makes a run byte-for-byte identical on both
+backends.
+
+Atomicity: each execution either commits (heap and stable memory as the code left them, calls
+sent, reply delivered) or traps (heap and stable memory rolled back to before this execution,
+calls discarded). Outgoing calls are only enqueued at commit. When a callback traps, what its
+``finally`` blocks change is kept as a separate cleanup execution (:mod:`subnet.cleanup`).
+
+Queries run at once against committed state, and their changes are discarded; ``init``,
+``pre_upgrade`` and ``post_upgrade`` run as hooks for the management canister.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from types import CoroutineType
+from typing import Any
+
+from actors.canister import Call, MethodInfo
+
+from . import cleanup, errors
+from .candid import check_args, fast_validator
+from .cleanup import CALL_AWAIT, HAS_HANDLERS, UnwindRecorder, handler_codes
+from .errors import ErrorCode, Reject, RejectCode
+from .heap import IMMUTABLE_SCALARS, HeapError, copy_payload, copy_value
+from .ids import Principal
+from .memory import StableMemoryError
+from .messages import Callback, CallContext, Request, Response
+from .routing import Done, Router, decode_error
+from .system import CanisterState
+
+
+def trap_reject(cid: Principal, exc: BaseException) -> Reject:
+    """The reject a caller sees when the callee traps with ``exc``."""
+    if isinstance(exc, StableMemoryError):
+        return errors.canister_trapped(cid, str(exc))
+    text = str(exc)
+    name = type(exc).__name__
+    if name == "Trap":
+        return errors.canister_called_trap(cid, text)
+    return errors.canister_called_trap(cid, f"{name}: {text}" if text else name)
+
+
+_EXECUTION_ERRORS = frozenset(
+    {
+        ErrorCode.CanisterMethodNotFound,
+        ErrorCode.CanisterCalledTrap,
+        ErrorCode.CanisterWasmModuleNotFound,
+        ErrorCode.CanisterStopped,
+        ErrorCode.CanisterStopping,
+    }
+)
+
+_TIMER_HOOKS: dict[Any, MethodInfo] = {}
+
+
+def _ignore(reply: Any, reject: Reject | None) -> None:
+    """The answer to a system task (a timer): nobody waits for it."""
+
+
+def _wrong_sender_version(args: tuple[Any, ...], version: int) -> bool:
+    """A management call whose ``sender_canister_version`` is not the caller's version."""
+    if len(args) != 1 or not isinstance(args[0], dict):
+        return False
+    given = args[0].get("sender_canister_version")
+    return given is not None and given != version
+
+
+def _as_target(target: Any) -> Principal:
+    """A call target given as text or as something with an ``id`` (a handle)."""
+    if isinstance(target, str):
+        return Principal.from_text(target)
+    target = getattr(target, "id", target)
+    if not isinstance(target, Principal):
+        raise TypeError(f"call target {target!r} is not a principal")
+    return target
+
+
+class Executor(Router):
+    """Message executions on top of the router (see the module docstring)."""
+
+    def execute_timer(self, cs: CanisterState, deadline: int) -> Done:
+        code = cs.code
+        hook = getattr(code, "global_timer", None) if code is not None else None
+        if hook is None or cs.status != "running":
+            self._raw((self.steps, self.time, "timer_skipped", cs.id, "", (deadline,)))
+            return ("timer", cs.id, "global_timer", "dropped")
+        info = _TIMER_HOOKS.get(hook)
+        if info is None:
+            info = _TIMER_HOOKS[hook] = MethodInfo(hook, "update", "global_timer", True)
+        self._next_id = ctx_id = self._next_id + 1
+        ctx = CallContext(ctx_id, cs.id, cs.id, "global_timer", system=_ignore, manual_reply=True)
+        cs.call_contexts[ctx_id] = ctx
+        outcome = self._run(cs, ctx, info, (), None)
+        self._raw(
+            (self.steps, self.time, "exec", cs.id, "global_timer", ("timer", ctx_id, outcome))
+        )
+        return ("timer", cs.id, "global_timer", outcome)
+
+    def execute_subnet_message(self, req: Request) -> Done:
+        handler = self.subnet_handler
+        if handler is None:
+            outcome = "reject"
+            self.answer_request(req, None, errors.management_method_not_found(req.method))
+        else:
+            outcome = handler(req)
+        self.trace.emit("subnet", None, req.method, (outcome,))
+        return ("subnet", None, req.method, outcome)
+
+    def execute_request(self, cs: CanisterState, req: Request, kind: str) -> Done:
+        method = req.method
+        if cs.status != "running":  # queued before the canister began stopping
+            error = errors.canister_not_running(cs.id, cs.status == "stopped")
+            return self._system_reject(cs, req, kind, error)
+        code = cs.code
+        if code is None:
+            return self._system_reject(cs, req, kind, errors.wasm_module_not_found(cs.id))
+        info = code.__canister_methods__.get(method)
+        if info is None:
+            return self._system_reject(
+                cs, req, kind, errors.canister_method_not_found(cs.id, method, "update")
+            )
+        args = req.args
+        fast = info.fast_check
+        if fast is False or fast is None or not fast(args):  # the quick check did not pass
+            detail = info.arity_error(len(args)) or self._type_error(info, args)
+            if detail is not None:
+                return self._system_reject(cs, req, kind, decode_error(cs.id, method, detail))
+        ctx = CallContext(
+            self.new_id(),
+            cs.id,
+            req.sender,
+            method,
+            origin_callback=req.callback_id,
+            ingress=req.ingress,
+            manual_reply=info.manual_reply,
+        )
+        cs.call_contexts[ctx.id] = ctx
+        outcome = self._run(cs, ctx, info, args, None)
+        self._raw((self.steps, self.time, "exec", cs.id, method, (kind, ctx.id, outcome)))
+        return (kind, cs.id, method, outcome)
+
+    @staticmethod
+    def _type_error(info: MethodInfo, args: tuple[Any, ...]) -> str | None:
+        """Whether the arguments fit the method's annotations (None) or why not."""
+        fast = info.fast_check
+        if fast is False:  # first call: compile a quick check for simple signatures
+            arg_types, _ = info.signature
+            fast = None if arg_types is None else fast_validator(arg_types)
+            info.fast_check = fast
+        if fast is not None and fast(args):
+            return None
+        arg_types, _ = info.signature
+        if arg_types is None:
+            return None
+        # optional trailing parameters (Python defaults) may be left out
+        return check_args(args, arg_types[: len(args)])
+
+    def _system_reject(self, cs: CanisterState, req: Request, kind: str, error: Reject) -> Done:
+        if req.ingress is None and error.error_code in _EXECUTION_ERRORS:
+            error = error.for_canister_caller()
+        self.answer_request(req, None, error)
+        self.trace.emit("rejected", cs.id, req.method, (kind, int(error.error_code or 0)))
+        return (kind, cs.id, req.method, "reject")
+
+    def execute_response(self, cs: CanisterState, resp: Response) -> Done:
+        cb = self._callbacks.pop(resp.callback_id, None)
+        if cb is None:  # dropped by uninstall_code: the response goes nowhere
+            self.trace.emit("dropped", cs.id, "", (resp.callback_id,))
+            return ("response", cs.id, "", "dropped")
+        del cs.callbacks[cb.id]
+        ctx = cs.call_contexts[cb.call_context_id]
+        ctx.outstanding -= 1
+        method = ctx.method
+        table = cs.continuations
+        cont = table.get(cb.slot)
+        coro = None
+        if cont == cb.continuation_id:
+            del table[cb.slot]
+            coro = cs.frames.pop(cont)
+        elif self.orphan_policy == "misdeliver" and cont is not None and cont in cs.frames:
+            del table[cb.slot]
+            coro = cs.frames.pop(cont)
+            self.hazard(
+                "misdelivered_response",
+                cs.id,
+                f"the response to callback {cb.id} ({cb.target}.{cb.method}) resumed continuation "
+                f"{cont}, which now holds table slot {cb.slot}, instead of continuation "
+                f"{cb.continuation_id}",
+                callback=cb.id,
+                continuation=cont,
+                expected=cb.continuation_id,
+            )
+        if coro is None:
+            return self._orphaned(cs, ctx, cb, resp)
+        outcome = self._run(cs, ctx, None, None, (coro, resp.reply, resp.reject))
+        self._raw(
+            (self.steps, self.time, "exec", cs.id, method, ("response", ctx.id, outcome, cb.id))
+        )
+        return ("response", cs.id, method, outcome)
+
+    def _orphaned(self, cs: CanisterState, ctx: CallContext, cb: Callback, resp: Response) -> Done:
+        """A response whose continuation is not in the heap: the callback traps."""
+        frame = cs.frames.pop(cb.continuation_id, None)
+        if frame is not None:
+            cs.graveyard.append(frame)
+        reason = (
+            f"callback {cb.id} for {cb.target}.{cb.method} refers to continuation "
+            f"{cb.continuation_id} (table slot {cb.slot}), which is not in the canister's heap"
+        )
+        self.hazard(
+            "orphaned_response",
+            cs.id,
+            f"{reason}: the callback traps and its call context can no longer be resumed",
+            callback=cb.id,
+            continuation=cb.continuation_id,
+            call_context=ctx.id,
+        )
+        error = errors.canister_trapped(cs.id, reason)
+        self.trace.emit("trap", cs.id, ctx.method, (error.reject_message,))
+        if not ctx.responded and not ctx.outstanding:
+            self.hazard(
+                "starved_call_context",
+                cs.id,
+                f"call context {ctx.id} ({ctx.method}, called by {ctx.caller}) lost its "
+                f"continuation and can never reply: the system rejects the caller",
+                call_context=ctx.id,
+                method=ctx.method,
+            )
+        self.close_if_done(cs, ctx, error)
+        self.trace.emit("exec", cs.id, ctx.method, ("response", ctx.id, "trap", cb.id))
+        return ("response", cs.id, ctx.method, "trap")
+
+    def _run(
+        self,
+        cs: CanisterState,
+        ctx: CallContext,
+        info: MethodInfo | None,
+        args: tuple[Any, ...] | None,
+        resume: tuple[CoroutineType[Any, Any, Any], Any, Reject | None] | None,
+    ) -> str:
+        """Run one message execution: start a method, or resume a frame with a response.
+
+        Returns the outcome: "reply", "reject", "await" (suspended on a call), or "trap".
+        """
+        return self._execute(cs, ctx, info, args, resume, None)
+
+    def _execute(
+        self,
+        cs: CanisterState,
+        ctx: CallContext,
+        info: MethodInfo | None,
+        args: tuple[Any, ...] | None,
+        resume: tuple[CoroutineType[Any, Any, Any], Any, Reject | None] | None,
+        image: Any,
+    ) -> str:
+        """The body of :meth:`_run`. ``image`` is the stable memory at the start of the
+        execution: None for a new execution (taken here), or the one a call refused at once
+        continues with."""
+        if image is None:
+            cs.timer_at_start = cs.global_timer
+            image = cs.stable.fork()
+        cs.current = ctx
+        discard = info is not None and info.kind == "query"
+        coro = None
+        recorder = None
+        try:
+            if resume is None:
+                result = info.fn(cs.instance, *args)  # type: ignore[union-attr, misc]
+                if info.is_async:  # type: ignore[union-attr]
+                    coro = result
+                    yielded = coro.send(None)
+                else:
+                    yielded = None
+                    value = result
+            else:
+                coro, value, reject = resume
+                if (
+                    getattr(coro.cr_await, "gi_code", None) is CALL_AWAIT
+                    and HAS_HANDLERS.get(coro.cr_code) is False
+                ):
+                    codes = None  # awaiting a call directly, no handler: nothing to record
+                else:
+                    codes = handler_codes(coro)
+                if codes:  # trace the unwinding, to keep what its cleanup does (cleanup.py)
+                    recorder = UnwindRecorder(cs.instance, codes)
+                    yielded = recorder.resume(coro, value, reject)
+                elif reject is not None:
+                    yielded = coro.throw(reject)
+                else:
+                    yielded = coro.send(value)
+        except StopIteration as stop:
+            yielded = None
+            value = stop.value
+        except Reject as rej:
+            return self._finish(cs, ctx, image, discard, "reject", rej)
+        except Exception as exc:
+            changes = recorder.cleanup_changes(exc) if recorder is not None else None
+            outcome = self._trap(cs, ctx, image, exc)
+            if changes:
+                self._cleanup(cs, ctx, changes)
+            return outcome
+        finally:
+            cs.current = None
+        if yielded is None:
+            return self._finish(cs, ctx, image, discard, "reply", value)
+        if discard:
+            return self._trap(
+                cs, ctx, image, RuntimeError("a query method cannot make calls"), coro
+            )
+        if not isinstance(yielded, Call):
+            return self._trap(
+                cs,
+                ctx,
+                image,
+                TypeError(
+                    f"canister code awaited {yielded!r}; only inter-canister calls "
+                    f"(await self.call(...)) can be awaited"
+                ),
+                coro,
+            )
+        return self._suspend(cs, ctx, image, coro, yielded)  # type: ignore[arg-type]
+
+    def _finish(
+        self,
+        cs: CanisterState,
+        ctx: CallContext,
+        image: Any,
+        discard: bool,
+        kind: str,
+        value: Any,
+    ) -> str:
+        if kind == "reply":
+            try:
+                if type(value) not in IMMUTABLE_SCALARS:
+                    value = copy_value(value)
+            except HeapError as exc:
+                return self._trap(cs, ctx, image, HeapError(f"the reply is not plain data: {exc}"))
+            reject = None
+        else:
+            reject = Reject(
+                RejectCode.CANISTER_REJECT, value.reject_message, ErrorCode.CanisterRejectedMessage
+            )
+            value = None
+        if discard:
+            cs.heap.rollback(cs.instance)
+            cs.stable.restore(image)
+        else:
+            try:
+                cs.heap.commit(cs.instance)
+            except HeapError as exc:
+                return self._trap(cs, ctx, image, exc)
+            cs.version += 1
+        if self._buffered is not None:
+            self.flush_buffered()
+        if not ctx.responded and (reject is not None or not ctx.manual_reply):
+            self.respond(ctx, value, reject)
+        self.close_if_done(cs, ctx, None)
+        return kind
+
+    def _suspend(
+        self,
+        cs: CanisterState,
+        ctx: CallContext,
+        image: Any,
+        coro: CoroutineType[Any, Any, Any],
+        call: Call,
+    ) -> str:
+        target = call.target
+        if type(target) is not Principal:
+            try:
+                target = _as_target(target)
+            except (TypeError, ValueError) as exc:
+                return self._trap(cs, ctx, image, exc, coro)
+        receiver = queue = None
+        if target._raw:
+            receiver = self.canisters.get(target)
+            queue = receiver.queues.get(cs.id) if receiver is not None else None
+            if queue is not None and len(queue.items) >= self.queue_capacity:
+                # ic0.call_perform fails: the await raises at once, in this same execution
+                refused = errors.call_perform_queue_full(cs.id, target, self.queue_capacity)
+                return self._execute(cs, ctx, None, None, (coro, None, refused), image)
+        try:
+            args = copy_value(call.args) if target._raw else copy_payload(call.args)
+            cs.heap.commit(cs.instance)
+        except HeapError as exc:
+            return self._trap(cs, ctx, image, exc, coro)
+        version_during = cs.version  # what ic0.canister_version returned in this execution
+        cs.version += 1
+        if self._buffered is not None:
+            self.flush_buffered()
+        self._next_id = cont = self._next_id + 1
+        self._next_id = cb_id = cont + 1
+        table = cs.continuations
+        slot = 0
+        while slot in table:  # the lowest free slot, as a slab allocator would give
+            slot += 1
+        table[slot] = cont
+        cs.frames[cont] = coro
+        method = call.method
+        cb = Callback(cb_id, cs.id, ctx.id, target, method, cont, slot)
+        self._callbacks[cb_id] = cb
+        cs.callbacks[cb_id] = cb
+        ctx.outstanding += 1
+        self._raw(
+            (self.steps, self.time, "call", cs.id, method, (ctx.id, cb_id, target, cont, slot))
+        )
+        request = Request(cs.id, target, method, args, cb_id, None)
+        # the common case, inlined (a queue was found only if the receiver was)
+        if queue is not None and receiver.status == "running":  # type: ignore[union-attr]
+            items = queue.items
+            if not items:
+                self._ready.add(queue.id)
+            items.append(request)
+        elif not target._raw and _wrong_sender_version(args, version_during):
+            given = args[0]["sender_canister_version"]
+            rej = errors.sender_version_mismatch(given, version_during).for_canister_caller()
+            self.deliver_response(cb_id, None, rej)
+        else:
+            self.enqueue_request(request)
+        return "await"
+
+    def _trap(
+        self,
+        cs: CanisterState,
+        ctx: CallContext,
+        image: Any,
+        exc: BaseException,
+        coro: CoroutineType[Any, Any, Any] | None = None,
+    ) -> str:
+        self._buffered = None
+        if cs.instance is not None:
+            cs.heap.rollback(cs.instance)
+        cs.stable.restore(image)
+        if cs.global_timer != cs.timer_at_start:
+            self.arm_timer(cs, cs.timer_at_start)
+        if coro is not None:
+            # a frame suspended on something we refuse: it never runs again
+            cs.graveyard.append(coro)
+        error = trap_reject(cs.id, exc)
+        self.trace.emit("trap", cs.id, ctx.method, (error.reject_message,))
+        self.close_if_done(cs, ctx, error)
+        return "trap"
+
+    def _cleanup(self, cs: CanisterState, ctx: CallContext, changes: dict[str, Any]) -> None:
+        """After a trapped callback: keep what its finally blocks / context managers changed,
+        as a separate atomic execution (see cleanup.py)."""
+        instance = cs.instance
+        cleanup.apply(instance, changes)
+        try:
+            cs.heap.commit(instance)
+        except HeapError:
+            cs.heap.rollback(instance)
+            return
+        self.trace.emit("cleanup", cs.id, ctx.method, tuple(sorted(changes)))
+
+    def query(
+        self, sender: Principal, receiver: Principal, method: str, args: tuple[Any, ...]
+    ) -> Any:
+        """Run a query against committed state right away (no step); changes are discarded."""
+        cs = self.canisters.get(receiver)
+        if cs is None:
+            raise errors.call_target_not_found(receiver)
+        if cs.status == "stopped":
+            raise errors.canister_stopped_query(receiver)
+        if cs.code is None:
+            raise errors.wasm_module_not_found(receiver)
+        info = cs.code.__canister_methods__.get(method)
+        if info is None or info.kind != "query":
+            raise errors.canister_method_not_found(receiver, method, "query")
+        error = info.arity_error(len(args)) or self._type_error(info, args)
+        if error is not None:
+            raise decode_error(receiver, method, error)
+        args = copy_value(args)
+        ctx = CallContext(0, receiver, sender, method, responded=True)
+        image = cs.stable.fork()
+        cs.current = ctx
+        try:
+            result = info.fn(cs.instance, *args)
+            if inspect.iscoroutine(result):
+                try:
+                    result.send(None)
+                except StopIteration as stop:
+                    result = stop.value
+                else:
+                    result.close()
+                    raise RuntimeError("a query method cannot make calls")
+            value = copy_value(result)
+        except Reject as rej:
+            raise Reject(
+                RejectCode.CANISTER_REJECT, rej.reject_message, ErrorCode.CanisterRejectedMessage
+            ) from None
+        except Exception as exc:
+            raise trap_reject(receiver, exc) from None
+        finally:
+            cs.current = None
+            cs.heap.rollback(cs.instance)
+            cs.stable.restore(image)
+        self.trace.emit("query", receiver, method, ())
+        return value
+
+    def run_hook(
+        self, cs: CanisterState, fn: Callable[..., Any], args: tuple[Any, ...], caller: Principal
+    ) -> None:
+        """Run ``init``/``pre_upgrade``/``post_upgrade`` synchronously as ``caller``; exceptions
+        propagate (the caller reverts the whole operation)."""
+        cs.current = CallContext(0, cs.id, caller, fn.__name__, responded=True)
+        try:
+            result = fn(*args)
+            if inspect.iscoroutine(result):
+                result.close()
+                raise TypeError(f"{fn.__name__} must not be async: hooks cannot make calls")
+        finally:
+            cs.current = None

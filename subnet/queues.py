@@ -1,0 +1,96 @@
+"""Where work waits: per-sender FIFO queues, one-shot sources, and the ready set.
+
+Ordering rules (the IC's): requests from one sender to one receiver start executing in the
+order they were sent (one FIFO queue per sender-receiver pair, plus one FIFO of ingress messages
+per canister); responses have no ordering guarantee (each response is a source of its own, so a
+strategy may deliver them in any order); a global timer that came due is a source of its own
+too. Every source that has work is in the *ready set*, a sorted list of integer source ids: ids
+are handed out from a counter, so the order of the ready set, and therefore every choice a
+strategy makes, is independent of hashing and object identity.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right, insort
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from sortedcontainers import SortedList
+
+from .ids import Principal
+from .messages import SourceKind
+
+if TYPE_CHECKING:
+    from .system import CanisterState
+
+SWEEP_EVERY = 4096  # emptied pair queues collected before they are forgotten
+BIG_READY_SET = 512  # above this many ready sources, a SortedList; below SMALL, a plain list
+SMALL_READY_SET = 128
+
+
+class ReadySet(list[int]):
+    """The ids of the sources that have work, kept sorted: a plain list with C-level bisection.
+
+    Strategies index it and bisect it, as they would a ``SortedList``. While the set is small
+    (the common case: a few queues with work) a list's insertion memmove is far cheaper than the
+    pure-Python bookkeeping of a balanced structure; the engine switches to a ``SortedList``
+    when the set grows large, and back when it shrinks (see :func:`rebalanced`).
+    """
+
+    __slots__ = ()
+
+    def add(self, sid: int) -> None:
+        insort(self, sid)
+
+    def remove(self, sid: int) -> None:
+        del self[bisect_left(self, sid)]
+
+    def discard(self, sid: int) -> None:
+        i = bisect_left(self, sid)
+        if i < len(self) and self[i] == sid:
+            del self[i]
+
+    def bisect_right(self, sid: int) -> int:
+        return bisect_right(self, sid)
+
+
+class OneShot:
+    """A source with exactly one message: a response, or a timer that came due. It leaves the
+    ready set when it runs (no queue of its own to keep)."""
+
+    __slots__ = ("canister", "id", "item", "kind")
+
+    def __init__(self, sid: int, kind: SourceKind, canister: CanisterState, item: Any) -> None:
+        self.id = sid
+        self.kind = kind  # "response" | "timer"
+        self.canister = canister
+        self.item = item
+
+
+class Source:
+    """One place work comes from: a FIFO of requests (per sender) or ingress, or one response."""
+
+    __slots__ = ("canister", "id", "items", "kind", "sender")
+
+    def __init__(
+        self,
+        sid: int,
+        kind: SourceKind,
+        canister: CanisterState,
+        sender: Principal | None,
+    ) -> None:
+        self.id = sid
+        self.kind = kind
+        self.canister = canister
+        self.sender = sender
+        self.items: deque[Any] = deque()
+
+
+def rebalanced(ready: ReadySet | SortedList) -> ReadySet | SortedList:
+    """The ready set in the structure that suits its size: a plain list while small, a
+    ``SortedList`` when large (see :class:`ReadySet`)."""
+    if type(ready) is ReadySet and len(ready) > BIG_READY_SET:
+        return SortedList(ready)
+    if type(ready) is SortedList and len(ready) < SMALL_READY_SET:
+        return ReadySet(ready)
+    return ready

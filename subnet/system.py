@@ -1,0 +1,164 @@
+"""A canister as the engine keeps it, and the system API its code sees.
+
+:class:`CanisterState` is system state (status, controllers, version, history, queues, call
+contexts, callbacks) together with the code, the heap and stable memory. It is data: the engine
+and the management canister own the rules that change it.
+
+:class:`SystemApi` is the seam between the engine and canister code: the few things a method
+can ask of the system while it runs (who called, the time, stable memory, the global timer,
+certified data, an explicit reply or reject), the Python counterpart of the ``ic0`` imports of
+a Wasm module. Canister code reaches it through ``self._system`` (see :mod:`actors.canister`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import CoroutineType
+from typing import TYPE_CHECKING, Any, Protocol
+
+from actors.canister import Canister
+
+from .errors import ErrorCode, Reject, RejectCode
+from .heap import Heap
+from .ids import Principal
+from .memory import StableMemory
+from .messages import RUNNING, Callback, CallContext, Status
+
+if TYPE_CHECKING:
+    from .queues import Source
+
+
+class Host(Protocol):
+    """What the system API needs of the engine."""
+
+    time: int
+
+    def buffer_response(self, cs: CanisterState, reply: Any, reject: Reject | None) -> None: ...
+
+    def arm_timer(self, cs: CanisterState, deadline: int) -> None: ...
+
+
+class StableApi:
+    """``self.stable`` inside a canister: the ``ic0.stable64_*`` calls on the live memory."""
+
+    __slots__ = ("_state",)
+
+    def __init__(self, state: CanisterState) -> None:
+        self._state = state
+
+    def size(self) -> int:
+        return self._state.stable.size()
+
+    def grow(self, pages: int) -> int:
+        return self._state.stable.grow(pages)
+
+    def read(self, offset: int, n: int) -> bytes:
+        return self._state.stable.read(offset, n)
+
+    def write(self, offset: int, data: bytes) -> None:
+        self._state.stable.write(offset, bytes(data))
+
+
+class SystemApi:
+    """The system API of one canister: what its code may ask while a method runs."""
+
+    __slots__ = ("_cs", "_stable")
+
+    def __init__(self, cs: CanisterState) -> None:
+        self._cs = cs
+        self._stable: StableApi | None = None
+
+    @property
+    def id(self) -> Principal:
+        return self._cs.id
+
+    @property
+    def version(self) -> int:
+        return self._cs.version
+
+    def caller(self) -> Principal:
+        ctx = self._cs.current
+        if ctx is None:
+            raise RuntimeError("self.caller is only defined during a message execution")
+        return ctx.caller
+
+    def time(self) -> int:
+        return self._cs.host.time
+
+    def stable_api(self) -> StableApi:
+        if self._stable is None:
+            self._stable = StableApi(self._cs)
+        return self._stable
+
+    def reply(self, value: Any) -> None:
+        self._cs.host.buffer_response(self._cs, value, None)
+
+    def reject(self, message: str) -> None:
+        if not isinstance(message, str):
+            raise TypeError("a reject message must be a str")
+        self._cs.host.buffer_response(
+            self._cs,
+            None,
+            Reject(RejectCode.CANISTER_REJECT, message, ErrorCode.CanisterRejectedMessage),
+        )
+
+    def set_global_timer(self, deadline: int) -> int:
+        """``ic0.global_timer_set``: arm the timer for ``deadline`` (ns; 0 disarms it);
+        returns the previous deadline. A trap undoes it, like any change of the execution."""
+        if not isinstance(deadline, int) or isinstance(deadline, bool) or deadline < 0:
+            raise ValueError("a timer deadline is a non-negative int (nanoseconds)")
+        previous = self._cs.global_timer
+        self._cs.host.arm_timer(self._cs, deadline)
+        return previous
+
+    def set_certified_data(self, data: bytes) -> None:
+        if not isinstance(data, bytes | bytearray) or len(data) > 32:
+            raise ValueError("certified data must be at most 32 bytes")
+        self._cs.certified_data = bytes(data)
+
+
+@dataclass(eq=False)
+class CanisterState:
+    """System state, code and heap of one canister (everything the engine knows of it)."""
+
+    id: Principal
+    host: Host
+    controllers: list[Principal] = field(default_factory=list)
+    status: Status = RUNNING
+    version: int = 0
+    code: type[Canister] | None = None
+    instance: Canister | None = None
+    heap: Heap = field(default_factory=Heap)
+    stable: StableMemory = field(default_factory=StableMemory)
+    certified_data: bytes = b""
+    global_timer: int = 0  # deadline in ns, 0 = not armed
+    timer_at_start: int = 0  # the deadline when the current execution began (for a trap)
+    # open call contexts and outstanding callbacks (system state; never part of a snapshot)
+    call_contexts: dict[int, CallContext] = field(default_factory=dict)
+    callbacks: dict[int, Callback] = field(default_factory=dict)
+    # the heap's continuation table: slot -> continuation id (part of the heap)
+    continuations: dict[int, int] = field(default_factory=dict)
+    # every suspended Python frame of this canister by continuation id; frames that can never
+    # run again stay referenced here (or in the graveyard) so that garbage collection cannot
+    # run their finally blocks at a moment nobody chose
+    frames: dict[int, CoroutineType[Any, Any, Any]] = field(default_factory=dict)
+    graveyard: list[CoroutineType[Any, Any, Any]] = field(default_factory=list)
+    ingress: Source | None = None
+    queues: dict[Principal, Source] = field(default_factory=dict)
+    history: list[Any] = field(default_factory=list)
+    total_num_changes: int = 0
+    stop_waiters: list[Callable[[Any, Reject | None], None]] = field(default_factory=list)
+    snapshots: dict[Any, Any] = field(default_factory=dict)
+    next_snapshot_id: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+    # the call context of the execution in progress (for self.caller)
+    current: CallContext | None = None
+    api: SystemApi = field(init=False)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.code is None
+
+    def __post_init__(self) -> None:
+        self.api = SystemApi(self)
