@@ -40,9 +40,9 @@ from sortedcontainers import SortedList
 
 from .execution import Executor
 from .ids import Principal
-from .queues import BIG_READY_SET, SMALL_READY_SET, SWEEP_EVERY, rebalanced
+from .queues import BIG_READY_SET, SMALL_READY_SET, SWEEP_EVERY, SourcesView, rebalanced
 from .routing import DEFAULT_START_TIME_NS, DEFAULT_STEP_NS, Done
-from .strategies import Strategy, round_robin
+from .strategies import Strategy, round_robin, with_chooser
 from .system import CanisterState
 
 
@@ -94,11 +94,27 @@ class Engine(Executor):
         orphan_policy: str = "trap",
     ) -> None:
         super().__init__(start_time_ns=start_time_ns, step_ns=step_ns, orphan_policy=orphan_policy)
-        self.strategy: Strategy = strategy if strategy is not None else round_robin()
-        self.decisions: list[int] = []
+        self.strategy: Strategy = with_chooser(strategy) if strategy is not None else round_robin()
+        # the one record of every choice of the run (scheduling, and the explorer's faults)
+        self.chooser = self.strategy.chooser
         # observers (the explorer's fault injection and invariants): called around every step
         self.before_step: list[Callable[[Engine], None]] = []
         self.after_step: list[Callable[[Engine, Done], None]] = []
+
+    def use_strategy(self, strategy: Strategy) -> None:
+        """Replace the strategy (and so the chooser that records the choices)."""
+        self.strategy = strategy
+        self.chooser = strategy.chooser
+
+    @property
+    def decisions(self) -> list[int]:
+        """Every choice of the run so far (see :mod:`subnet.choices`)."""
+        return self.chooser.choices
+
+    def sources_view(self) -> SourcesView:
+        """A read-only view of the sources in the ready set, for strategies that look at
+        what a source is (PCT)."""
+        return SourcesView(self._sources)
 
     def step(self) -> StepInfo | None:
         """Perform exactly one scheduling step; ``None`` when there is nothing to do."""
@@ -119,8 +135,7 @@ class Engine(Executor):
         elif self._ready:
             ready = self._ready
             if len(ready) > 1:
-                index = self.strategy.choose(ready)
-                self.decisions.append(index)
+                index = self.strategy.choose(ready)  # recorded by the strategy's chooser
             else:
                 index = 0
             sid = ready[index]

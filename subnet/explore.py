@@ -1,7 +1,7 @@
 """Exploring schedules and snapshot timing: many runs, invariants, shrinking, replayable traces.
 
 Every choice a run makes (which ready message runs next, and whether, where and what to inject
-before a step) is drawn from one sequence of small integers, a :class:`Chooser`. A fresh run
+before a step) is taken through one :class:`~subnet.choices.Chooser` into one list. A fresh run
 draws them from a seeded generator and records them; a replay reads them back. That one idea,
 borrowed from Hypothesis, gives everything else: a failing run is its choice list; shrinking
 is editing the list (shorter, smaller numbers) and re-running; a trace file that holds the
@@ -35,50 +35,14 @@ from typing import Any
 import anyio
 
 from .api import Subnet
+from .choices import Chooser
 from .engine import Engine
 from .ids import MANAGEMENT, Principal
-from .queues import Source
+from .queues import SourcesView
 from .scenario import load_module
-from .strategies import ReadyIds
+from .strategies import RandomStrategy, ReadyIds
 
 INJECT_SCALE = 1000  # an injection draw is an int in [0, 1000): high values inject
-
-
-class Chooser:
-    """One run's choices: read from ``prefix`` while it lasts, then from ``rng`` (or 0)."""
-
-    def __init__(self, prefix: Sequence[int] = (), rng: random.Random | None = None) -> None:
-        self.prefix = list(prefix)
-        self.rng = rng
-        self.choices: list[int] = []
-        self.sizes: list[int] = []  # how many options each recorded choice had
-
-    def draw(self, n: int) -> int:
-        """An int in ``[0, n)``; a draw with one option is not recorded."""
-        if n <= 1:
-            return 0
-        i = len(self.choices)
-        if i < len(self.prefix):
-            value = self.prefix[i] % n
-        elif self.rng is not None:
-            value = self.rng.randrange(n)
-        else:
-            value = 0
-        self.choices.append(value)
-        self.sizes.append(n)
-        return value
-
-
-class ChooserStrategy:
-    """Uniform among ready sources, through the chooser."""
-
-    name = "random"
-
-    def __init__(self, chooser: Chooser) -> None:
-        self.chooser = chooser
-
-    def choose(self, ready: ReadyIds) -> int:
-        return self.chooser.draw(len(ready))
 
 
 class PCTStrategy:
@@ -100,21 +64,20 @@ class PCTStrategy:
         self.depth = depth
         self.changes = [chooser.draw(max_steps) for _ in range(max(0, depth - 1))]
         self.priority: dict[Principal | None, int] = {}  # request sources have a sender
-        self.engine: Engine | None = None
+        self.view: SourcesView | None = None
         self.count = 0
 
-    def bind(self, engine: Engine) -> None:
-        self.engine = engine
+    def bind(self, view: SourcesView) -> None:
+        """See the ready sources through ``view`` (``engine.sources_view()``)."""
+        self.view = view
 
     def choose(self, ready: ReadyIds) -> int:
-        assert self.engine is not None, "PCTStrategy needs bind(engine)"
-        sources = self.engine._sources
+        assert self.view is not None, "PCTStrategy needs bind(engine.sources_view())"
+        describe = self.view.describe
         best, best_priority, best_thread = 0, None, None
         for index, sid in enumerate(ready):
-            src = sources[sid]
-            thread = (
-                src.sender if isinstance(src, Source) and src.kind == "request" else src.canister.id
-            )
+            kind, canister, sender = describe(sid)
+            thread = sender if kind == "request" else canister
             priority = self.priority.get(thread)
             if priority is None:
                 priority = self.priority[thread] = self.depth + self.chooser.draw(1_000_000)
@@ -124,7 +87,7 @@ class PCTStrategy:
         for i, at in enumerate(self.changes):
             if at == self.count:
                 self.priority[best_thread] = i
-        return best
+        return self.chooser.decide(len(ready), best)
 
 
 @dataclass(frozen=True)
@@ -269,7 +232,7 @@ def run_once(scenario: Scenario, settings: Settings, chooser: Chooser, seed: int
     if settings.strategy == "pct":
         strategy: Any = PCTStrategy(chooser, settings.depth, settings.pct_steps)
     else:
-        strategy = ChooserStrategy(chooser)
+        strategy = RandomStrategy(seed, chooser)
     log: list[str] = []
     box: dict[str, Any] = {}
 
@@ -277,7 +240,7 @@ def run_once(scenario: Scenario, settings: Settings, chooser: Chooser, seed: int
         async with Subnet(seed=seed, strategy=strategy, scenario=scenario.name) as net:
             box["net"] = net
             if isinstance(strategy, PCTStrategy):
-                strategy.bind(net.engine)
+                strategy.bind(net.engine.sources_view())
             faults = settings.faults or scenario.faults
             if faults is not None:
                 net.engine.before_step.append(faults.hook(net, chooser, log))
@@ -319,7 +282,7 @@ def run_once(scenario: Scenario, settings: Settings, chooser: Chooser, seed: int
     if "failure" in box:
         kind, message = box["failure"]
         failure = Failure(kind, message, box["steps"], tuple(chooser.choices), seed, tuple(log))
-        meta_extra = {"choices": list(chooser.choices), "explore": _settings_meta(settings)}
+        meta_extra = {"explore": _settings_meta(settings)}
         net.scenario = scenario.name
         trace = _trace_with(net, meta_extra, failure)
         return RunResult(failure, chooser.choices, chooser.sizes, box["steps"], trace)
@@ -610,11 +573,14 @@ def check_schedule(
     return result
 
 
-def replay_failure(scenario: Scenario | str, meta: dict[str, Any]) -> RunResult:
-    """Re-run a trace written by :func:`explore` (its choices and settings)."""
+def replay_failure(
+    scenario: Scenario | str, meta: dict[str, Any], choices: Sequence[int]
+) -> RunResult:
+    """Re-run a trace written by :func:`explore` (its settings and choices), strictly: a choice
+    that no longer fits raises :class:`~subnet.choices.ReplayDivergence`."""
     loaded = Scenario.load(scenario) if isinstance(scenario, str) else scenario
     settings = settings_from_meta(meta["explore"])
-    return run_once(loaded, settings, Chooser(meta["choices"]), meta["seed"])
+    return run_once(loaded, settings, Chooser(choices, strict=True), meta["seed"])
 
 
 __all__ = [

@@ -49,7 +49,7 @@ from .management.store import MODULE_MAGIC, StoredSnapshot, code_from_module, mo
 from .memory import CHUNK_SIZE, MemoryImage, StableMemory
 from .messages import INGRESS, REQUEST, SourceKind
 from .queues import Source
-from .strategies import RandomStrategy, RoundRobin
+from .strategies import RandomStrategy, Replay, RoundRobin
 from .system import CanisterState
 
 FORMAT = "subnet-state"
@@ -207,11 +207,8 @@ def _guard(guard: SnapshotGuard, where: str) -> list[str]:
 
 def _strategy(net: Subnet) -> dict[str, Any]:
     strategy = net.engine.strategy
-    if isinstance(strategy, RoundRobin):
-        return {"name": "round_robin", "last": strategy._last}
-    if isinstance(strategy, RandomStrategy):
-        version, internal, gauss = strategy._rng.getstate()
-        return {"name": "random", "seed": strategy.seed, "state": [version, list(internal), gauss]}
+    if isinstance(strategy, RoundRobin | RandomStrategy) and type(strategy) is not Replay:
+        return strategy.state()
     raise PersistError(
         f"cannot save a subnet whose strategy is {getattr(strategy, 'name', strategy)!r} "
         f"(only round_robin and random are saved)"
@@ -415,14 +412,11 @@ def loads(data: bytes, *, accept_code_changes: bool = False, source: str = "stat
         engine._next_source = meta["next_source"]
         strategy = meta["strategy"]
         if strategy["name"] == "round_robin":
-            rr = RoundRobin()
-            rr._last = strategy["last"]
-            engine.strategy = rr
+            restored: RoundRobin | RandomStrategy = RoundRobin()
         else:
-            rnd = RandomStrategy(strategy["seed"])
-            v, internal, gauss = strategy["state"]
-            rnd._rng.setstate((v, tuple(internal), gauss))
-            engine.strategy = rnd
+            restored = RandomStrategy(strategy["seed"])
+        restored.restore(strategy)
+        engine.use_strategy(restored)
         v, internal, gauss = meta["raw_rand"]
         net._management.context.rng.setstate((v, tuple(internal), gauss))
         net.ids.next_index = meta["next_canister_index"]

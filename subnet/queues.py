@@ -86,6 +86,21 @@ class Source:
         self.items: deque[Any] = deque()
 
 
+class SourcesView:
+    """What a strategy may know of a ready source: its kind, its canister, its sender (for a
+    request queue). Read-only; it hands out no engine objects."""
+
+    __slots__ = ("_sources",)
+
+    def __init__(self, sources: dict[int, Source | OneShot]) -> None:
+        self._sources = sources
+
+    def describe(self, sid: int) -> tuple[SourceKind, Principal, Principal | None]:
+        src = self._sources[sid]
+        sender = src.sender if isinstance(src, Source) else None
+        return src.kind, src.canister.id, sender
+
+
 def rebalanced(ready: ReadySet | SortedList) -> ReadySet | SortedList:
     """The ready set in the structure that suits its size: a plain list while small, a
     ``SortedList`` when large (see :class:`ReadySet`)."""

@@ -1,17 +1,21 @@
 """Who runs next: the strategies that pick one ready source at each step.
 
-A strategy sees the ready set (a sorted list of source ids, see :mod:`subnet.engine`) and
-returns an *index* into it. Indices, not ids, are what the engine records as decisions: a
-decision list is then a plain list of small integers that replays a run exactly, and that a
-shrinker can edit freely (any integer is a valid choice once taken modulo the number of ready
-sources), the way Hypothesis replays and shrinks its choice sequences.
+A strategy sees the ready set (a sorted list of source ids, see :mod:`subnet.queues`) and
+returns an *index* into it. It takes that choice through its :class:`~subnet.choices.Chooser`,
+the one record of every choice of the run: a random strategy *draws* it, a deterministic one
+(round robin) *decides* it and the chooser records the decision. So a run's choice list
+replays it whatever the strategy was, even one written by a user (wrapped by
+:func:`with_chooser`), and a replay is round robin over a strict chooser that answers every
+choice from the recorded list.
 """
 
 from __future__ import annotations
 
 import random as _random
 from collections.abc import Iterator, Sequence
-from typing import Protocol
+from typing import Any, Protocol
+
+from .choices import Chooser, ReplayDivergence
 
 
 class ReadyIds(Protocol):
@@ -28,7 +32,17 @@ class ReadyIds(Protocol):
 
 
 class Strategy(Protocol):
-    """Picks the index of the next source to run among ``ready`` (a sorted list of ids)."""
+    """Picks the index of the next source to run among ``ready`` (at least two ids), taking
+    the choice through ``chooser``."""
+
+    name: str
+    chooser: Chooser
+
+    def choose(self, ready: ReadyIds) -> int: ...
+
+
+class Policy(Protocol):
+    """A user's strategy without a chooser: just ``choose(ready) -> index``."""
 
     name: str
 
@@ -40,63 +54,86 @@ class RoundRobin:
 
     name = "round_robin"
 
-    def __init__(self) -> None:
+    def __init__(self, chooser: Chooser | None = None) -> None:
+        self.chooser = chooser if chooser is not None else Chooser()
         self._last = -1
 
     def choose(self, ready: ReadyIds) -> int:
         index = ready.bisect_right(self._last)
         if index == len(ready):
             index = 0
+        index = self.chooser.decide(len(ready), index)
         self._last = ready[index]
         return index
 
+    def state(self) -> dict[str, Any]:
+        """What a saved subnet keeps of this strategy."""
+        return {"name": self.name, "last": self._last}
+
+    def restore(self, doc: dict[str, Any]) -> None:
+        self._last = doc["last"]
+
 
 class RandomStrategy:
-    """Uniformly random among ready sources, from its own seeded generator."""
+    """Uniformly random among ready sources, drawn through the chooser (from a generator
+    seeded with ``seed`` unless the chooser brings its own)."""
 
     name = "random"
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, chooser: Chooser | None = None) -> None:
         self.seed = seed
-        self._rng = _random.Random(seed)
+        self.chooser = chooser if chooser is not None else Chooser(rng=_random.Random(seed))
 
     def choose(self, ready: ReadyIds) -> int:
-        return self._rng.randrange(len(ready))
+        return self.chooser.draw(len(ready))
+
+    def state(self) -> dict[str, Any]:
+        """What a saved subnet keeps of this strategy: its seed and its generator's state."""
+        rng = self.chooser.rng
+        assert rng is not None, "a random strategy draws from a generator"
+        version, internal, gauss = rng.getstate()
+        return {"name": self.name, "seed": self.seed, "state": [version, list(internal), gauss]}
+
+    def restore(self, doc: dict[str, Any]) -> None:
+        version, internal, gauss = doc["state"]
+        self.chooser.rng = _random.Random()
+        self.chooser.rng.setstate((version, tuple(internal), gauss))
 
 
-class ReplayDivergence(RuntimeError):
-    """A replayed decision does not fit the run: the scenario is not the one recorded."""
-
-
-class Replay:
-    """Replays a recorded decision list; afterwards, or if ``strict`` is off, falls back to
-    round robin (useful when a shrinker has cut the list short)."""
+class Replay(RoundRobin):
+    """Replays a recorded choice list. ``strict`` (the default): a choice that does not fit,
+    or a run that wants more choices than were recorded, raises :class:`ReplayDivergence`;
+    otherwise such a choice is taken modulo the options, and round robin goes on after the
+    list (useful when a list was cut short)."""
 
     name = "replay"
 
     def __init__(self, decisions: Sequence[int], *, strict: bool = True) -> None:
-        self.decisions = list(decisions)
-        self.strict = strict
-        self._position = 0
-        self._fallback = RoundRobin()
+        super().__init__(Chooser(decisions, strict=strict))
+
+    @property
+    def decisions(self) -> list[int]:
+        return self.chooser.prefix
+
+
+class Recorded:
+    """A user's policy with its choices recorded (see :func:`with_chooser`)."""
+
+    def __init__(self, policy: Policy, chooser: Chooser | None = None) -> None:
+        self.policy = policy
+        self.name = policy.name
+        self.chooser = chooser if chooser is not None else Chooser()
 
     def choose(self, ready: ReadyIds) -> int:
-        position = self._position
-        if position >= len(self.decisions):
-            if self.strict:
-                raise ReplayDivergence(
-                    f"the recorded run made {len(self.decisions)} choices; this run wants more"
-                )
-            return self._fallback.choose(ready)
-        self._position = position + 1
-        index = self.decisions[position]
-        if index >= len(ready):
-            if self.strict:
-                raise ReplayDivergence(
-                    f"decision {position} chose source {index} of {len(ready)} ready sources"
-                )
-            index %= len(ready)
-        return index
+        return self.chooser.decide(len(ready), self.policy.choose(ready))
+
+
+def with_chooser(strategy: Strategy | Policy) -> Strategy:
+    """``strategy`` itself if it takes its choices through a chooser, else it wrapped so that
+    its choices are recorded."""
+    if isinstance(getattr(strategy, "chooser", None), Chooser):
+        return strategy  # type: ignore[return-value]  # it has a chooser: it is a Strategy
+    return Recorded(strategy)
 
 
 def round_robin() -> RoundRobin:
@@ -111,7 +148,7 @@ def replay(decisions: Sequence[int], *, strict: bool = True) -> Replay:
     return Replay(decisions, strict=strict)
 
 
-def make_strategy(spec: str | Strategy | None, seed: int) -> Strategy:
+def make_strategy(spec: str | Strategy | Policy | None, seed: int) -> Strategy:
     """Turn ``"round_robin"``/``"random"``/a strategy object into a strategy."""
     if spec is None or spec == "round_robin":
         return RoundRobin()
@@ -119,4 +156,22 @@ def make_strategy(spec: str | Strategy | None, seed: int) -> Strategy:
         return RandomStrategy(seed)
     if isinstance(spec, str):
         raise ValueError(f"unknown strategy {spec!r}: use 'round_robin', 'random' or an object")
-    return spec
+    return with_chooser(spec)
+
+
+__all__ = [
+    "Chooser",
+    "Policy",
+    "RandomStrategy",
+    "ReadyIds",
+    "Recorded",
+    "Replay",
+    "ReplayDivergence",
+    "RoundRobin",
+    "Strategy",
+    "make_strategy",
+    "random",
+    "replay",
+    "round_robin",
+    "with_chooser",
+]

@@ -19,7 +19,7 @@ from .codec import DocumentError, decode_document, encode_document
 from .events import Event
 
 FORMAT = "subnet-trace"
-VERSION = 1
+VERSION = 2  # 2: one choice list (scheduling and injected faults) in "decisions"
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,10 @@ def decode_trace(data: bytes) -> TraceFile:
             raise TraceError(f"not a trace file (CBOR decoding failed: {exc.detail})") from None
         if exc.problem == "format":
             raise TraceError("not a subnet trace file") from None
-        raise TraceError(f"unsupported trace version {exc.detail!r} (this is {VERSION})") from None
+        raise TraceError(
+            f"unsupported trace version {exc.detail!r} (this is {VERSION}): record the run "
+            f"again with this version of subnet"
+        ) from None
     try:
         events = [Event(*e) for e in doc["events"]]
         return TraceFile(dict(doc["meta"]), [int(d) for d in doc["decisions"]], events)

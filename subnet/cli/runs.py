@@ -68,7 +68,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         raise CliError(f"Trace '{args.trace}' does not name the scenario it recorded.")
     if not Path(spec).exists() and (Path(args.trace).parent / spec).exists():
         spec = str(Path(args.trace).parent / spec)
-    if "choices" in recorded.meta:  # written by `subnet explore`: replay its choices
+    if "explore" in recorded.meta:  # written by `subnet explore`: its settings and checks
         return _replay_exploration(args, spec, recorded)
     scenario = load_scenario(spec)
     seed = recorded.meta.get("seed", 0)
@@ -112,7 +112,7 @@ def _replay_exploration(args: argparse.Namespace, spec: str, recorded: Any) -> i
     sink = contextlib.nullcontext() if args.verbose else contextlib.redirect_stdout(io.StringIO())
     try:
         with sink:
-            result = lazy.replay_failure(spec, recorded.meta)
+            result = lazy.replay_failure(spec, recorded.meta, recorded.decisions)
     except (ScenarioError, ValueError) as exc:
         raise CliError(f"Cannot replay '{args.trace}'.", str(exc)) from None
     replayed = decode_trace(result.trace).events if result.trace else []

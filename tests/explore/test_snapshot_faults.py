@@ -27,8 +27,8 @@ def test_snapshot_faults_find_the_leaked_lock_and_replay_it(strategy):
     assert len(shrunk.choices) <= len(result.failures[0].choices)
     assert any("load snapshot" in line for line in shrunk.injections)
     recorded = decode_trace(result.trace)
-    assert recorded.meta["choices"] == list(shrunk.choices)
-    again = replay_failure(LOCK_RACE, recorded.meta)
+    assert recorded.decisions == list(shrunk.choices)  # the one choice list
+    again = replay_failure(LOCK_RACE, recorded.meta, recorded.decisions)
     assert again.failure is not None and again.failure.message == shrunk.message
     assert decode_trace(again.trace).events == recorded.events
     kinds = {e.method for e in recorded.events if e.kind == "hazard"}
