@@ -10,7 +10,7 @@ run is the same whichever task happens to be driving and whichever backend runs 
 from __future__ import annotations
 
 import os
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -160,6 +160,30 @@ class Subnet:
     @property
     def max_snapshots_per_canister(self) -> int:
         return self.snapshot_policy.max_per_canister
+
+    # -- saving and loading (subnet.persist) ---------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        """The subnet's state as plain data, one flat map: its own (seed, scenario, canister
+        names), the engine's routing state (:meth:`subnet.routing.Router.state`) and the
+        management canister's (:meth:`subnet.management.ManagementContext.state`). Not the
+        strategy's, nor the canisters': :mod:`subnet.persist` writes those. Raises
+        :class:`subnet.management.NotSavable` for a snapshot guard that is a function."""
+        return {
+            "seed": self.seed,
+            "scenario": self.scenario,
+            "names": dict(self._names),
+            **self.engine.state(),
+            **self._management.context.state(),
+        }
+
+    def restore(self, doc: Mapping[str, Any]) -> None:
+        """Take back what :meth:`state` returned, on a new subnet made with the same seed and
+        scenario (which the constructor takes) before any canister is restored."""
+        if (doc["seed"], doc["scenario"]) != (self.seed, self.scenario):
+            raise ValueError("restore a subnet's state on a subnet with its seed and scenario")
+        self.engine.restore(doc)
+        self._management.context.restore(doc)
+        self._names = dict(doc["names"])
 
     # -- context manager ----------------------------------------------------------------------
     async def __aenter__(self) -> Subnet:

@@ -41,14 +41,14 @@ from actors.canister import Canister
 
 from .api import Subnet
 from .codec import DocumentError, decode_document, encode_document, write_atomic
-from .guards import Policy, SnapshotGuard
+from .errors import SimulatorError
 from .heap import HeapError
 from .ids import Principal, SnapshotId
+from .management.context import NotSavable
 from .management.lifecycle import load_image
 from .management.store import MODULE_MAGIC, StoredSnapshot, code_from_module, module_bytes
 from .memory import CHUNK_SIZE, MemoryImage, StableMemory
-from .messages import INGRESS, REQUEST, SourceKind
-from .queues import Source
+from .messages import INGRESS, REQUEST
 from .strategies import RandomStrategy, Replay, RoundRobin
 from .system import CanisterState
 
@@ -195,16 +195,6 @@ def _check_idle(net: Subnet) -> None:
         )
 
 
-def _policy(policy: Policy, where: str) -> str:
-    if callable(policy):
-        raise PersistError(f"cannot save {where}: its snapshot guard is a function")
-    return policy
-
-
-def _guard(guard: SnapshotGuard, where: str) -> list[str]:
-    return [_policy(guard.take, where), _policy(guard.load, where)]
-
-
 def _strategy(net: Subnet) -> dict[str, Any]:
     strategy = net.engine.strategy
     if isinstance(strategy, RoundRobin | RandomStrategy) and type(strategy) is not Replay:
@@ -258,37 +248,46 @@ def _canister_doc(cs: CanisterState, pool: _ChunkPool) -> dict[str, Any]:
     }
 
 
+# The fields of the file's "subnet" map, in the order they are written (CBOR maps keep their
+# order, so this order is part of the format): the subnet's own, its engine's and its management
+# canister's (Subnet.state), and the strategy's.
+_SUBNET_FIELDS = (
+    "seed",
+    "scenario",
+    "time",
+    "step_ns",
+    "steps",
+    "orphan_policy",
+    "max_snapshots_per_canister",
+    "snapshot_guard",
+    "guard_overrides",
+    "next_canister_index",
+    "names",
+    "next_id",
+    "next_source",
+    "strategy",
+    "raw_rand",
+)
+
+
+def _subnet_doc(net: Subnet) -> dict[str, Any]:
+    try:
+        fields = net.state()
+    except NotSavable as exc:
+        raise PersistError(str(exc)) from None
+    fields["strategy"] = _strategy(net)
+    doc = {name: fields.pop(name) for name in _SUBNET_FIELDS}
+    if fields:
+        raise SimulatorError(f"subnet state fields missing from the state format: {sorted(fields)}")
+    return doc
+
+
 def dumps(net: Subnet) -> bytes:
     """The saved form of an idle subnet (see the module docstring)."""
     _check_idle(net)
-    engine = net.engine
     pool = _ChunkPool()
-    overrides = net.snapshot_policy.overrides
-    canisters = [_canister_doc(cs, pool) for cs in engine.canisters.values()]
-    version, internal, gauss = net._management.context.rng.getstate()
-    doc = {
-        "subnet": {
-            "seed": net.seed,
-            "scenario": net.scenario,
-            "time": engine.time,
-            "step_ns": engine.step_ns,
-            "steps": engine.steps,
-            "orphan_policy": engine.orphan_policy,
-            "max_snapshots_per_canister": net.max_snapshots_per_canister,
-            "snapshot_guard": _guard(net.snapshot_guard, "the subnet"),
-            "guard_overrides": [
-                [cid, _guard(g, f"canister {cid}")] for cid, g in overrides.items()
-            ],
-            "next_canister_index": net.ids.next_index,
-            "names": dict(net._names),
-            "next_id": engine._next_id,
-            "next_source": engine._next_source,
-            "strategy": _strategy(net),
-            "raw_rand": [version, list(internal), gauss],
-        },
-        "chunks": pool.chunks,
-        "canisters": canisters,
-    }
+    canisters = [_canister_doc(cs, pool) for cs in net.engine.canisters.values()]
+    doc = {"subnet": _subnet_doc(net), "chunks": pool.chunks, "canisters": canisters}
     try:
         return encode_document(FORMAT, VERSION, doc)
     except HeapError as exc:
@@ -301,18 +300,6 @@ def save(net: Subnet, path: str | os.PathLike[str]) -> None:
 
 
 # -- load -----------------------------------------------------------------------------------------
-
-
-def _source(
-    engine: Any,
-    sid: int,
-    kind: SourceKind,
-    cs: CanisterState,
-    sender: Principal | None,
-) -> Source:
-    src = Source(sid, kind, cs, sender)
-    engine._sources[sid] = src
-    return src
 
 
 def _restore_canister(
@@ -331,9 +318,9 @@ def _restore_canister(
     cs.next_snapshot_id = doc["next_snapshot_id"]
     cs.stable.restore(_restore_memory(doc["stable"], pool).fork())
     if doc["ingress_source"] is not None:
-        cs.ingress = _source(engine, doc["ingress_source"], INGRESS, cs, None)
+        cs.ingress = engine.restore_source(doc["ingress_source"], INGRESS, cs, None)
     for sender, sid in doc["queue_sources"]:
-        cs.queues[sender] = _source(engine, sid, REQUEST, cs, sender)
+        cs.queues[sender] = engine.restore_source(sid, REQUEST, cs, sender)
     if doc["module"] is not None:
         code, changed = _resolve_code(doc["module"], owner, accept_changes)
         load_image(cs, code, doc["heap"])
@@ -369,11 +356,6 @@ def _restore_canister(
     return cs, changed
 
 
-def _guard_from(doc: list[str]) -> SnapshotGuard:
-    take, load = doc
-    return SnapshotGuard(take=take, load=load)
-
-
 def loads(data: bytes, *, accept_code_changes: bool = False, source: str = "state") -> LoadedState:
     """The subnet saved in ``data`` (by :func:`dumps`).
 
@@ -397,19 +379,9 @@ def loads(data: bytes, *, accept_code_changes: bool = False, source: str = "stat
     net: Subnet | None = None
     try:
         meta = doc["subnet"]
-        net = Subnet(
-            seed=meta["seed"],
-            scenario=meta["scenario"],
-            step_ns=meta["step_ns"],
-            orphan_policy=meta["orphan_policy"],
-            max_snapshots_per_canister=meta["max_snapshots_per_canister"],
-            snapshot_guard=_guard_from(meta["snapshot_guard"]),
-            start_time_ns=meta["time"],
-        )
+        net = Subnet(seed=meta["seed"], scenario=meta["scenario"])
+        net.restore(meta)
         engine = net.engine
-        engine.steps = meta["steps"]
-        engine._next_id = meta["next_id"]
-        engine._next_source = meta["next_source"]
         strategy = meta["strategy"]
         if strategy["name"] == "round_robin":
             restored: RoundRobin | RandomStrategy = RoundRobin()
@@ -417,10 +389,6 @@ def loads(data: bytes, *, accept_code_changes: bool = False, source: str = "stat
             restored = RandomStrategy(strategy["seed"])
         restored.restore(strategy)
         engine.use_strategy(restored)
-        v, internal, gauss = meta["raw_rand"]
-        net._management.context.rng.setstate((v, tuple(internal), gauss))
-        net.ids.next_index = meta["next_canister_index"]
-        net._names = dict(meta["names"])
         pool = doc["chunks"]
         changed = [
             cs.id
@@ -429,8 +397,6 @@ def loads(data: bytes, *, accept_code_changes: bool = False, source: str = "stat
             )
             if code_changed
         ]
-        for cid, guard in meta["guard_overrides"]:
-            net.snapshot_policy.overrides[cid] = _guard_from(guard)
     except PersistError:
         if net is not None:
             net.close()

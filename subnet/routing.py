@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sortedcontainers import SortedList
@@ -106,6 +106,40 @@ class Router:
         self._next_source += 1
         src = Source(self._next_source, kind, cs, sender)
         self._sources[src.id] = src
+        return src
+
+    # -- saving and loading an idle subnet (subnet.persist) -----------------------------------
+    def state(self) -> dict[str, Any]:
+        """The routing state an idle subnet keeps: virtual time, the step count, the
+        configuration, and the id counters (the source counter orders the scheduler's choices)."""
+        return {
+            "time": self.time,
+            "step_ns": self.step_ns,
+            "steps": self.steps,
+            "orphan_policy": self.orphan_policy,
+            "next_id": self._next_id,
+            "next_source": self._next_source,
+        }
+
+    def restore(self, doc: Mapping[str, Any]) -> None:
+        """Take back what :meth:`state` returned, on a router that has routed nothing yet
+        (canisters and their queue sources are restored after, see :meth:`restore_source`)."""
+        if doc["orphan_policy"] not in ("trap", "misdeliver"):
+            raise ValueError("orphan_policy must be 'trap' or 'misdeliver'")
+        self.time = doc["time"]
+        self.step_ns = doc["step_ns"]
+        self.steps = doc["steps"]
+        self.orphan_policy = doc["orphan_policy"]
+        self._next_id = doc["next_id"]
+        self._next_source = doc["next_source"]
+
+    def restore_source(
+        self, sid: int, kind: SourceKind, cs: CanisterState, sender: Principal | None
+    ) -> Source:
+        """An (empty) input queue of a restored canister, under the id it was saved with: the
+        ids order the ready set, so the scheduler chooses as it would have before the save."""
+        src = Source(sid, kind, cs, sender)
+        self._sources[sid] = src
         return src
 
     def add_canister(self, cid: Principal, controllers: list[Principal]) -> CanisterState:

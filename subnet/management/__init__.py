@@ -12,7 +12,7 @@
 """
 
 from .client import ManagementClient
-from .context import ManagementContext, SnapshotPolicy
+from .context import ManagementContext, NotSavable, SnapshotPolicy
 from .dispatch import Management
 from .sizes import memory_size
 from .store import StoredSnapshot, code_from_module, module_bytes
@@ -21,6 +21,7 @@ __all__ = [
     "Management",
     "ManagementClient",
     "ManagementContext",
+    "NotSavable",
     "SnapshotPolicy",
     "StoredSnapshot",
     "code_from_module",

@@ -10,17 +10,38 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import errors
 from ..engine import Engine
-from ..guards import SnapshotGuard
+from ..guards import Policy, SnapshotGuard
 from ..ids import CanisterIdAllocator, Principal
 from ..messages import Request
 from ..system import CanisterState
 from . import lifecycle
 
 MAX_HISTORY = 20
+
+
+class NotSavable(ValueError):
+    """A part of the subnet's state that cannot be written to a file (a snapshot guard that is
+    a function); the message says which, in one line."""
+
+
+def _policy_state(policy: Policy, where: str) -> str:
+    if callable(policy):
+        raise NotSavable(f"cannot save {where}: its snapshot guard is a function")
+    return policy
+
+
+def _guard_state(guard: SnapshotGuard, where: str) -> list[str]:
+    return [_policy_state(guard.take, where), _policy_state(guard.load, where)]
+
+
+def _guard_from(doc: Sequence[str]) -> SnapshotGuard:
+    take, load = doc
+    return SnapshotGuard(take=take, load=load)
 
 
 class SnapshotPolicy:
@@ -35,6 +56,25 @@ class SnapshotPolicy:
     def guard_for(self, cid: Principal) -> SnapshotGuard:
         return self.overrides.get(cid) or self.guard
 
+    def state(self) -> dict[str, Any]:
+        """The policy as plain data: each guard as ``[take, load]``, overrides in the order set.
+        A guard that is a function cannot be written down: :class:`NotSavable`."""
+        return {
+            "max_snapshots_per_canister": self.max_per_canister,
+            "snapshot_guard": _guard_state(self.guard, "the subnet"),
+            "guard_overrides": [
+                [cid, _guard_state(g, f"canister {cid}")] for cid, g in self.overrides.items()
+            ],
+        }
+
+    def restore(self, doc: Mapping[str, Any]) -> None:
+        """Take back what :meth:`state` returned (replacing the guard, overrides and limit)."""
+        self.max_per_canister = doc["max_snapshots_per_canister"]
+        self.guard = _guard_from(doc["snapshot_guard"])
+        self.overrides.clear()
+        for cid, g in doc["guard_overrides"]:
+            self.overrides[cid] = _guard_from(g)
+
 
 class ManagementContext:
     """The state and checks the management methods share (one per subnet)."""
@@ -47,6 +87,23 @@ class ManagementContext:
         self.policy = policy
         # raw_rand's generator: seeded from the subnet's seed, never from the wall clock
         self.rng = random.Random(hashlib.sha256(f"raw_rand/{seed}".encode()).digest())
+
+    def state(self) -> dict[str, Any]:
+        """What the management canister keeps between calls: the snapshot policy, the next
+        canister id's index, and ``raw_rand``'s generator state."""
+        version, internal, gauss = self.rng.getstate()
+        return {
+            **self.policy.state(),
+            "next_canister_index": self.ids.next_index,
+            "raw_rand": [version, list(internal), gauss],
+        }
+
+    def restore(self, doc: Mapping[str, Any]) -> None:
+        """Take back what :meth:`state` returned."""
+        self.policy.restore(doc)
+        self.ids.next_index = doc["next_canister_index"]
+        version, internal, gauss = doc["raw_rand"]
+        self.rng.setstate((version, tuple(internal), gauss))
 
     def canister(self, cid: Principal) -> CanisterState:
         cs = self.engine.get(cid)

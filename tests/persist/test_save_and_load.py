@@ -11,8 +11,10 @@ import pytest
 
 from actors.chat import Chat, ChatWithLength
 from subnet import Reject, Subnet, persist
+from subnet.codec import decode_document
+from subnet.guards import SnapshotGuard
 from subnet.persist import CodeChangedError, PersistError
-from tests.canisters import Store
+from tests.canisters import Client, Store
 
 GIB_PAGES = 16384  # 1 GiB of stable memory
 
@@ -123,6 +125,56 @@ def test_refuses_a_subnet_with_messages_in_flight():
                 persist.dumps(net)
             await net.run_until_idle()
             persist.dumps(net)
+
+    anyio.run(main)
+
+
+def test_guards_names_and_counters_survive_and_the_field_order_is_fixed():
+    async def main():
+        net = Subnet(
+            seed=4,
+            strategy="random",
+            scenario="demo",
+            snapshot_guard=SnapshotGuard(take="warn", load="require_stopped"),
+            max_snapshots_per_canister=3,
+            orphan_policy="misdeliver",
+            step_ns=7,
+        )
+        client = await net.deploy(Client, name="client")
+        await client.call("mgmt", "raw_rand", {})
+        net.set_snapshot_guard("client", SnapshotGuard(take="require_quiescent"))
+        net.register_name("alias", client.id)
+        data = persist.dumps(net)
+        meta = decode_document(data, persist.FORMAT, persist.VERSION)["subnet"]
+        assert list(meta) == [
+            "seed", "scenario", "time", "step_ns", "steps", "orphan_policy",
+            "max_snapshots_per_canister", "snapshot_guard", "guard_overrides",
+            "next_canister_index", "names", "next_id", "next_source", "strategy", "raw_rand",
+        ]  # fmt: skip
+        copy = persist.loads(data).net
+        assert copy.state() == net.state()
+        assert copy.names == {"client": client.id, "alias": client.id}
+        assert copy.snapshot_policy.guard_for(client.id).take == "require_quiescent"
+        assert (copy.engine.step_ns, copy.engine.orphan_policy) == (7, "misdeliver")
+        draws = [await n.handle("client").call("mgmt", "raw_rand", {}) for n in (net, copy)]
+        assert draws[0] == draws[1]
+        net.close()
+        copy.close()
+
+    anyio.run(main)
+
+
+def test_refuses_a_snapshot_guard_that_is_a_function():
+    async def main():
+        async with Subnet(seed=1) as net:
+            chat = await net.deploy(Chat, name="chat")
+            net.set_snapshot_guard(chat, SnapshotGuard(take=lambda op, view: None))
+            with pytest.raises(PersistError, match=f"cannot save canister {chat.id}: its snap"):
+                persist.dumps(net)
+            net.set_snapshot_guard(chat, None)
+            net.snapshot_guard = SnapshotGuard(load=lambda op, view: None)
+            with pytest.raises(PersistError, match="cannot save the subnet: its snapshot guard"):
+                persist.dumps(net)
 
     anyio.run(main)
 
