@@ -35,12 +35,14 @@ from typing import Any
 import anyio
 
 from .api import Subnet
-from .choices import Chooser
+from .choices import Chooser, ReplayDivergence
 from .engine import Engine
+from .events import Event
 from .ids import MANAGEMENT, Principal
 from .queues import SourcesView
-from .scenario import load_module
-from .strategies import RandomStrategy, ReadyIds
+from .scenario import load_scenario
+from .strategies import RandomStrategy, ReadyIds, replay
+from .trace import TraceFile, decode_trace
 
 INJECT_SCALE = 1000  # an injection draw is an int in [0, 1000): high values inject
 
@@ -214,17 +216,10 @@ class Scenario:
 
     @classmethod
     def load(cls, spec: str) -> Scenario:
-        module = load_module(spec)
-        run = getattr(module, "scenario", None)
-        if run is None:
-            raise ValueError(f"scenario {spec!r} has no `async def scenario(net)`")
-        invariants = list(getattr(module, "invariants", []))
-        if hasattr(module, "invariant"):
-            invariants.append(module.invariant)
-        faults = getattr(module, "FAULTS", None)
-        if isinstance(faults, dict):
-            faults = SnapshotFaults(**faults)
-        return cls(run, invariants, getattr(module, "check", None), spec, faults)
+        """The scenario ``spec`` (a file or module; see :mod:`subnet.scenario`)."""
+        module = load_scenario(spec)
+        faults = SnapshotFaults(**module.faults) if module.faults is not None else None
+        return cls(module.run, module.invariants, module.check, spec, faults)
 
 
 def run_once(scenario: Scenario, settings: Settings, chooser: Chooser, seed: int) -> RunResult:
@@ -266,6 +261,8 @@ def run_once(scenario: Scenario, settings: Settings, chooser: Chooser, seed: int
                     if inspect.isawaitable(result):
                         await result
                 _liveness(net)
+            except ReplayDivergence:
+                raise  # the recorded run does not fit this scenario: not a failure of the run
             except _Violation as v:
                 box["failure"] = (v.kind, str(v))
             except AssertionError as exc:
@@ -583,6 +580,38 @@ def replay_failure(
     return run_once(loaded, settings, Chooser(choices, strict=True), meta["seed"])
 
 
+@dataclass
+class Replayed:
+    """What replaying a trace file gave: the events, and the failure for an explorer's trace."""
+
+    events: list[Event]
+    failure: Failure | None = None
+
+
+def replay_trace(
+    scenario: Scenario | str, recorded: TraceFile, *, backend: str = "asyncio"
+) -> Replayed:
+    """Re-run what a trace file recorded, a ``subnet run`` or an explorer's failure, with its
+    recorded choices and strictly (a choice that does not fit raises
+    :class:`~subnet.choices.ReplayDivergence`): the one way every trace is replayed."""
+    loaded = Scenario.load(scenario) if isinstance(scenario, str) else scenario
+    meta = recorded.meta
+    if "explore" in meta:  # the explorer's run: the scenario with its checks and faults
+        result = replay_failure(loaded, meta, recorded.decisions)
+        events = decode_trace(result.trace).events if result.trace else []
+        return Replayed(events, result.failure)
+    strategy = replay(recorded.decisions)  # every choice answered from the record
+
+    async def main() -> list[Event]:
+        async with Subnet(
+            seed=meta.get("seed", 0), strategy=strategy, scenario=meta.get("scenario")
+        ) as net:
+            await loaded.run(net)
+            return decode_trace(net.trace_bytes()).events
+
+    return Replayed(anyio.run(main, backend=backend))
+
+
 __all__ = [
     "Chooser",
     "Exploration",
@@ -594,6 +623,7 @@ __all__ = [
     "check_schedule",
     "explore",
     "replay_failure",
+    "replay_trace",
     "run_once",
     "shrink",
 ]

@@ -11,8 +11,11 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 
 class ScenarioError(Exception):
@@ -43,3 +46,29 @@ def load_module(spec: str) -> ModuleType:
         return importlib.import_module(spec)
     except ImportError as exc:
         raise ScenarioError(f"Cannot load scenario '{spec}': {exc}") from None
+
+
+@dataclass
+class ScenarioModule:
+    """What a scenario module defines (see the module docstring); ``name`` is how it was given
+    (a file path or a module name), which is what worker processes and replays load again."""
+
+    run: Callable[..., Any]
+    invariants: list[Callable[..., Any]] = field(default_factory=list)
+    check: Callable[..., Any] | None = None
+    faults: dict[str, Any] | None = None
+    name: str | None = None
+
+
+def load_scenario(spec: str) -> ScenarioModule:
+    """Load a scenario file or module and the checks it defines (raises :class:`ScenarioError`
+    if it cannot be loaded or has no ``scenario``)."""
+    module = load_module(spec)
+    run = getattr(module, "scenario", None)
+    if run is None or not callable(run):
+        raise ScenarioError(f"Scenario '{spec}' has no `async def scenario(net)` to run.")
+    invariants = list(getattr(module, "invariants", []))
+    if hasattr(module, "invariant"):
+        invariants.append(module.invariant)
+    faults = getattr(module, "FAULTS", None)
+    return ScenarioModule(run, invariants, getattr(module, "check", None), faults, spec)

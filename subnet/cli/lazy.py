@@ -1,7 +1,7 @@
 """``subnet.explore``, imported when a command first uses it instead of by every command.
 
 ``subnet.explore`` brings multiprocessing and concurrent.futures with it, and only ``subnet
-explore`` and the replay of an explored trace need it. Measured with bytecode cached: ``python -X
+explore`` and ``subnet replay`` need it. Measured with bytecode cached: ``python -X
 importtime -c 'import subnet.cli, subnet.explore'`` (best of 20) gives about 87 ms for
 ``subnet.cli`` and 13 ms more for ``subnet.explore``; ``subnet --help`` takes 132 ms without it and
 152 ms with it (best of 60, interleaved). ``subnet.picture`` costs under 2 ms and is imported
@@ -16,9 +16,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..explore import Scenario, SnapshotFaults, explore, replay_failure
+    from ..explore import Scenario, SnapshotFaults, explore, replay_trace
 
-_FROM_EXPLORE = frozenset({"Scenario", "SnapshotFaults", "explore", "replay_failure"})
+_FROM_EXPLORE = frozenset({"Scenario", "SnapshotFaults", "explore", "replay_trace"})
 
 
 def __getattr__(name: str) -> Any:
@@ -30,4 +30,4 @@ def __getattr__(name: str) -> Any:
     return getattr(module, name)
 
 
-__all__ = ["Scenario", "SnapshotFaults", "explore", "replay_failure"]
+__all__ = ["Scenario", "SnapshotFaults", "explore", "replay_trace"]

@@ -16,31 +16,25 @@ import anyio
 from ..api import Subnet
 from ..codec import write_atomic
 from ..picture import html_page, sequence_svg
-from ..scenario import ScenarioError, load_module
-from ..strategies import ReplayDivergence, replay
-from ..trace import TraceError, decode_trace, load_trace
+from ..scenario import ScenarioError, load_scenario
+from ..strategies import ReplayDivergence
+from ..trace import TraceError, load_trace
 from . import lazy
 from .exceptions import CliError
 from .output import colour, out
 
 
-def load_scenario(spec: str) -> Callable[[Subnet], Coroutine[Any, Any, Any]]:
+def scenario_function(spec: str) -> Callable[[Subnet], Coroutine[Any, Any, Any]]:
     """The ``scenario(net)`` coroutine function of a scenario file or module."""
     try:
-        module = load_module(spec)
+        scenario: Callable[[Subnet], Coroutine[Any, Any, Any]] = load_scenario(spec).run
     except ScenarioError as exc:
         raise CliError(str(exc)) from None
-    fn = getattr(module, "scenario", None)
-    if fn is None or not callable(fn):
-        raise CliError(
-            f"Scenario '{spec}' has no `async def scenario(net)` for `subnet run` to call."
-        )
-    scenario: Callable[[Subnet], Coroutine[Any, Any, Any]] = fn
     return scenario
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
+    scenario = scenario_function(args.scenario)
 
     async def go() -> Subnet:
         async with Subnet(seed=args.seed, scenario=args.scenario) as net:
@@ -68,65 +62,42 @@ def cmd_replay(args: argparse.Namespace) -> int:
         raise CliError(f"Trace '{args.trace}' does not name the scenario it recorded.")
     if not Path(spec).exists() and (Path(args.trace).parent / spec).exists():
         spec = str(Path(args.trace).parent / spec)
-    if "explore" in recorded.meta:  # written by `subnet explore`: its settings and checks
-        return _replay_exploration(args, spec, recorded)
-    scenario = load_scenario(spec)
-    seed = recorded.meta.get("seed", 0)
-
-    async def go() -> Subnet:
-        async with Subnet(
-            seed=seed, strategy=replay(recorded.decisions), scenario=recorded.meta.get("scenario")
-        ) as net:
-            sink = (
-                contextlib.nullcontext()
-                if args.verbose
-                else contextlib.redirect_stdout(io.StringIO())
-            )
-            with sink:
-                await scenario(net)
-            return net
-
-    try:
-        net = anyio.run(go, backend=args.backend)
-    except ReplayDivergence as exc:
-        out(f"Replay of {args.trace} diverged: {exc}")
-        return 1
-    replayed = decode_trace(net.trace_bytes()).events
-    if replayed == recorded.events:
-        out(
-            f"Replayed {args.trace}: {len(replayed)} events, identical "
-            f"({sum(e.kind == 'hazard' for e in replayed)} hazard(s))."
-        )
-        return 0
-    index = next(
-        (i for i, (a, b) in enumerate(zip(recorded.events, replayed, strict=False)) if a != b),
-        min(len(recorded.events), len(replayed)),
-    )
-    out(f"Replay of {args.trace} diverged at event {index}:")
-    for label, events in (("recorded", recorded.events), ("replayed", replayed)):
-        out(f"  {label}: {events[index] if index < len(events) else '(no more events)'}")
-    return 1
-
-
-def _replay_exploration(args: argparse.Namespace, spec: str, recorded: Any) -> int:
     sink = contextlib.nullcontext() if args.verbose else contextlib.redirect_stdout(io.StringIO())
     try:
         with sink:
-            result = lazy.replay_failure(spec, recorded.meta, recorded.decisions)
+            replayed = lazy.replay_trace(spec, recorded, backend=args.backend)
+    except ReplayDivergence as exc:
+        out(f"Replay of {args.trace} diverged: {exc}")
+        return 1
     except (ScenarioError, ValueError) as exc:
         raise CliError(f"Cannot replay '{args.trace}'.", str(exc)) from None
-    replayed = decode_trace(result.trace).events if result.trace else []
-    expected = recorded.meta.get("failure", {})
-    if result.failure is None:
-        out(f"Replay of {args.trace}: the failure did not happen again.")
-        return 1
-    same = replayed == recorded.events
-    out(
-        f"Replayed {args.trace}: {result.failure} "
-        f"({'events identical' if same else 'events differ'}; recorded: "
-        f"{expected.get('kind')} at step {expected.get('step')})."
+    events = replayed.events
+    if "explore" in recorded.meta:  # an explorer's failure: it must happen again
+        expected = recorded.meta.get("failure", {})
+        if replayed.failure is None:
+            out(f"Replay of {args.trace}: the failure did not happen again.")
+            return 1
+        same = events == recorded.events
+        out(
+            f"Replayed {args.trace}: {replayed.failure} "
+            f"({'events identical' if same else 'events differ'}; recorded: "
+            f"{expected.get('kind')} at step {expected.get('step')})."
+        )
+        return 0 if same else 1
+    if events == recorded.events:
+        out(
+            f"Replayed {args.trace}: {len(events)} events, identical "
+            f"({sum(e.kind == 'hazard' for e in events)} hazard(s))."
+        )
+        return 0
+    index = next(
+        (i for i, (a, b) in enumerate(zip(recorded.events, events, strict=False)) if a != b),
+        min(len(recorded.events), len(events)),
     )
-    return 0 if same else 1
+    out(f"Replay of {args.trace} diverged at event {index}:")
+    for label, listed in (("recorded", recorded.events), ("replayed", events)):
+        out(f"  {label}: {listed[index] if index < len(listed) else '(no more events)'}")
+    return 1
 
 
 def cmd_explore(args: argparse.Namespace) -> int:
@@ -223,4 +194,4 @@ def cmd_trace_show(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["cmd_explore", "cmd_replay", "cmd_run", "cmd_trace_show", "load_scenario"]
+__all__ = ["cmd_explore", "cmd_replay", "cmd_run", "cmd_trace_show", "scenario_function"]

@@ -1,0 +1,71 @@
+"""The one record of every choice: what a chooser records, and how a replay refuses a misfit."""
+
+import random
+
+import anyio
+import pytest
+
+from subnet import Subnet, replay
+from subnet.choices import Chooser, ReplayDivergence
+from subnet.explore import SnapshotFaults, explore
+from subnet.trace import decode_trace
+from tests.canisters import Counter
+from tests.support import SCENARIOS
+
+
+def test_draws_and_decisions_go_into_one_list():
+    chooser = Chooser(rng=random.Random(1))
+    a = chooser.draw(5)
+    b = chooser.decide(3, 2)
+    assert chooser.draw(1) == 0  # one option: nothing to choose, nothing recorded
+    assert chooser.choices == [a, 2] and chooser.sizes == [5, 3]
+    assert b == 2
+
+
+def test_a_strict_replay_reports_a_choice_that_does_not_fit():
+    chooser = Chooser([1, 7], strict=True)
+    assert chooser.draw(4) == 1
+    with pytest.raises(ReplayDivergence, match="recorded choice 1 is 7"):
+        chooser.decide(3, 0)
+
+
+def test_a_strict_replay_reports_a_run_that_wants_more_choices():
+    chooser = Chooser([0], strict=True)
+    chooser.draw(2)
+    with pytest.raises(ReplayDivergence, match="made 1 choices"):
+        chooser.draw(2)
+
+
+def test_a_shrinkers_candidate_is_taken_modulo_and_then_simplest():
+    chooser = Chooser([7])
+    assert chooser.draw(3) == 1  # 7 mod 3
+    assert chooser.draw(3) == 0  # past the candidate: the simplest choice
+    assert chooser.choices == [1, 0]
+
+
+def test_a_replayed_round_robin_run_refuses_a_choice_out_of_range():
+    async def main():
+        async with Subnet(strategy=replay([99], strict=True)) as net:
+            a = await net.deploy(Counter)
+            b = await net.deploy(Counter)
+            a.submit("inc")
+            b.submit("inc")  # two ready sources: a choice, which the record cannot answer
+            await net.run_until_idle()
+
+    with pytest.raises(ReplayDivergence):
+        anyio.run(main)
+
+
+def test_an_explorers_trace_holds_scheduling_and_fault_choices_in_one_list():
+    result = explore(
+        str(SCENARIOS / "lock_race.py"),
+        runs=300,
+        seed=1,
+        faults=SnapshotFaults(("vault",), probability=0.05),
+        do_shrink=False,
+    )
+    failure = result.first_failure
+    assert failure is not None and failure.injections
+    recorded = decode_trace(result.trace)
+    assert recorded.decisions == list(failure.choices)
+    assert "choices" not in recorded.meta
