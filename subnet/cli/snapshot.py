@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from ..api import Subnet
+from ..errors import MAX_SLICE_SIZE_BYTES
 from ..ids import Principal
 from .calls import canister_id, management, sender, sid_text, snapshot_id
 from .exceptions import CliError
 from .output import human_bytes, out, utc_time
 from .project import Project, Session
 
-SLICE = 2_000_000  # bytes per snapshot read/upload call (the replica's maximum slice)
+SLICE = MAX_SLICE_SIZE_BYTES  # bytes per snapshot read/upload call (the replica's maximum)
 
 
 async def _ensure_stopped(

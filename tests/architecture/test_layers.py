@@ -16,7 +16,7 @@ PACKAGES = ("subnet", "actors")
 
 # (module, imported module): imports inside functions that docs/architecture.md explains
 ALLOWED_LOCAL_IMPORTS = {
-    ("subnet.explore", "hypothesis"),
+    ("subnet.explore.hypothesis", "hypothesis"),
     ("actors.canister", "subnet.candid"),
 }
 LOCAL_IMPORTS_OF_THE_CLI = ("subnet.cli.lazy",)  # the CLI's lazy imports, in one place

@@ -1,0 +1,154 @@
+"""Campaigns: many runs under a strategy, in this process or on an executor."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from ..api import Subnet
+from ..choices import Chooser
+from .faults import SnapshotFaults
+from .runner import Failure, RunResult, Scenario, Settings, run_once
+from .shrink import shrink
+
+
+@dataclass
+class Exploration:
+    """The outcome of a campaign."""
+
+    runs: int
+    failures: list[Failure]
+    shrunk: Failure | None = None
+    trace: bytes = b""
+    steps: int = 0
+
+    @property
+    def first_failure(self) -> Failure | None:
+        return self.failures[0] if self.failures else None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def run_seed(base: int, index: int) -> int:
+    """The seed of run ``index`` of a campaign with seed ``base`` (independent of run order)."""
+    digest = hashlib.sha256(f"subnet-explore/{base}/{index}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+_LOADED: dict[str, Scenario] = {}  # per process: a worker imports each scenario once
+
+
+def loaded_scenario(spec: str) -> Scenario:
+    """The scenario ``spec``, loaded once per process."""
+    scenario = _LOADED.get(spec)
+    if scenario is None:
+        scenario = _LOADED[spec] = Scenario.load(spec)
+    return scenario
+
+
+def _one(spec: Scenario | str, settings: Settings, seed: int, prefix: Sequence[int]) -> RunResult:
+    scenario = loaded_scenario(spec) if isinstance(spec, str) else spec
+    rng = random.Random(seed) if settings.strategy != "dfs" else None
+    return run_once(scenario, settings, Chooser(prefix, rng), seed)
+
+
+def explore(
+    scenario: Scenario | str | Callable[[Subnet], Any],
+    *,
+    runs: int = 100,
+    strategy: str = "random",
+    seed: int = 0,
+    depth: int = 3,
+    max_steps: int = 10_000,
+    faults: SnapshotFaults | None = None,
+    invariants: Sequence[Callable[[Subnet], Any]] = (),
+    stop_at_first: bool = True,
+    do_shrink: bool = True,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    backend: str = "asyncio",
+    progress: Callable[[int, int], None] | None = None,
+) -> Exploration:
+    """Run ``scenario`` up to ``runs`` times under ``strategy``; collect failures, shrink the
+    first, and return it with a trace that replays it (``Exploration.trace``).
+    ``progress(runs_done, failures)`` is called after every run."""
+    if isinstance(scenario, str):
+        loaded = Scenario.load(scenario)
+        spec: Scenario | str = scenario
+    elif isinstance(scenario, Scenario):
+        loaded = spec = scenario
+    else:
+        loaded = spec = Scenario(scenario)
+    if invariants:
+        loaded.invariants = [*loaded.invariants, *invariants]
+        spec = loaded
+    if strategy not in ("random", "pct", "dfs"):
+        raise ValueError("strategy must be 'random', 'pct' or 'dfs'")
+    settings = Settings(strategy, depth, max_steps, faults=faults, backend=backend)
+    failures: list[Failure] = []
+    done = 0
+    steps = 0
+    if strategy == "dfs":
+        prefix: list[int] | None = []
+        while prefix is not None and done < runs:
+            result = _one(loaded, settings, 0, prefix)
+            done += 1
+            steps += result.steps
+            if progress is not None:
+                progress(done, len(failures) + (result.failure is not None))
+            if result.failure is not None:
+                failures.append(result.failure)
+                if stop_at_first:
+                    break
+            prefix = _next_prefix(result.choices, result.sizes)
+    else:
+        pool = executor
+        owned = None
+        if pool is None and workers and workers > 1:
+            if not isinstance(spec, str):
+                raise ValueError("workers need the scenario given by name (a file or module)")
+            pool = owned = ProcessPoolExecutor(max_workers=workers)
+        try:
+            seeds = [run_seed(seed, i) for i in range(runs)]
+            if pool is None:
+                results: Iterator[RunResult] = (_one(loaded, settings, s, ()) for s in seeds)
+            else:
+                chunk = max(1, runs // (8 * (workers or 2)))  # fewer round trips to workers
+                results = pool.map(
+                    _one, [spec] * runs, [settings] * runs, seeds, [()] * runs, chunksize=chunk
+                )
+            for result in results:
+                done += 1
+                steps += result.steps
+                if progress is not None:
+                    progress(done, len(failures) + (result.failure is not None))
+                if result.failure is not None:
+                    failures.append(result.failure)
+                    if stop_at_first:
+                        break
+        finally:
+            if owned is not None:
+                owned.shutdown(cancel_futures=True)
+    outcome = Exploration(done, failures, steps=steps)
+    if failures:
+        first = failures[0]
+        if do_shrink:
+            outcome.shrunk, outcome.trace = shrink(loaded, settings, first)
+        else:
+            outcome.shrunk = first
+            outcome.trace = run_once(loaded, settings, Chooser(first.choices), first.seed).trace
+    return outcome
+
+
+def _next_prefix(choices: Sequence[int], sizes: Sequence[int]) -> list[int] | None:
+    """Depth-first: the next choice sequence after this one, or None when all are done."""
+    for j in range(len(choices) - 1, -1, -1):
+        if choices[j] + 1 < sizes[j]:
+            return [*choices[:j], choices[j] + 1]
+    return None

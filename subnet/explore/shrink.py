@@ -1,0 +1,71 @@
+"""Shrinking: a shorter, simpler choice list that fails the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..choices import Chooser
+from .runner import Failure, Scenario, Settings, run_once
+
+
+def shrink(
+    scenario: Scenario, settings: Settings, failure: Failure, budget: int = 300
+) -> tuple[Failure, bytes]:
+    """Look for a shorter, simpler choice list that fails the same way; return the best."""
+    best = failure
+    best_trace = b""
+    runs = 0
+
+    def attempt(candidate: list[int]) -> bool:
+        nonlocal best, best_trace, runs
+        if runs >= budget:
+            return False
+        runs += 1
+        result = run_once(scenario, settings, Chooser(candidate), failure.seed)
+        if result.failure is not None and result.failure.kind == failure.kind:
+            if _simpler(result.failure.choices, best.choices):
+                best, best_trace = result.failure, result.trace
+            return True
+        return False
+
+    improved = True
+    while improved and runs < budget:
+        improved = False
+        current = list(best.choices)
+        # 1. the shortest prefix that still fails (the rest become zeros)
+        lo, hi = 0, len(current)
+        while lo < hi and runs < budget:
+            mid = (lo + hi) // 2
+            if attempt(current[:mid]):
+                hi = mid
+            else:
+                lo = mid + 1
+        current = list(best.choices)
+        # 2. delete blocks, 3. zero and lower single choices
+        for size in (8, 4, 2, 1):
+            i = 0
+            while i + size <= len(current) and runs < budget:
+                candidate = current[:i] + current[i + size :]
+                if attempt(candidate) and list(best.choices) != current:
+                    current = list(best.choices)
+                    improved = True
+                else:
+                    i += size
+        for i in range(len(current)):
+            if runs >= budget:
+                break
+            value = current[i]
+            for smaller in (0, value // 2, value - 1):
+                if 0 <= smaller < value:
+                    candidate = [*current[:i], smaller, *current[i + 1 :]]
+                    if attempt(candidate):
+                        current = list(best.choices)
+                        improved = True
+                        break
+    if not best_trace:
+        best_trace = run_once(scenario, settings, Chooser(best.choices), best.seed).trace
+    return best, best_trace
+
+
+def _simpler(a: Sequence[int], b: Sequence[int]) -> bool:
+    return (len(a), list(a)) < (len(b), list(b))
