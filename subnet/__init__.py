@@ -5,7 +5,7 @@ The public names are listed here and nowhere else.
 
 from .api import CanisterHandle, CanisterView, PendingCall, Subnet, SubnetError
 from .engine import StepInfo
-from .errors import ErrorCode, Reject, RejectCode
+from .errors import ErrorCode, Reject, RejectCode, SimulatorError
 from .events import Event, Hazard
 from .guards import SnapshotGuard, SnapshotHazardWarning
 from .ids import ANONYMOUS, MANAGEMENT, Principal, SnapshotId
@@ -24,6 +24,7 @@ __all__ = [
     "Principal",
     "Reject",
     "RejectCode",
+    "SimulatorError",
     "SnapshotGuard",
     "SnapshotHazardWarning",
     "SnapshotId",
