@@ -75,6 +75,11 @@ _ENCODERS: dict[type, _Encoder[Any]] = {
 }
 
 
+def add_set_type(cls: type[set[Any]]) -> None:
+    """Encode instances of ``cls`` (a ``set`` subclass) canonically, as sets are."""
+    _ENCODERS[cls] = _encode_set
+
+
 def _refuse(encoder: cbor2.CBOREncoder, value: Any) -> None:
     raise HeapError(f"a value of type {type(value).__name__} is not plain data")
 

@@ -22,7 +22,7 @@ from typing import Any
 
 # decode/encode are re-exported: heap.encode/heap.decode are the heap's image format.
 from .codec import HeapError as HeapError
-from .codec import cbor_head
+from .codec import add_set_type, cbor_head
 from .codec import decode as decode
 from .codec import encode as encode
 from .ids import Principal, SnapshotId
@@ -115,6 +115,239 @@ def copy_payload(value: Any) -> Any:
     return copy_value(value)
 
 
+# -- tracked containers -----------------------------------------------------------------------
+#
+# A committed heap's lists, dicts and sets are instances of these subclasses. Each mutation
+# appends an undo record to the journal of the heap that owns the container, so that a commit
+# costs what the execution changed (the journal) and a rollback undoes exactly that, in place:
+# a reference held across an ``await`` still sees the heap after another execution's trap. The
+# records, undone last to first:
+#   (DSET, d, key, old)   put old back          (DNEW, d, key)      delete the new key
+#   (LSET, l, i, old)     put old back          (LCUT, l, n)        truncate to n items
+#   (SADD, s, x)          add x back            (SDEL, s, x)        discard x
+#   (SNAP, c, copy)       refill c from copy (an operation that reorders or removes: the whole
+#                         container is copied once per execution, so dict order survives)
+
+
+DSET, DNEW, LSET, LCUT, SADD, SDEL, SNAP = range(7)
+
+
+class TrackedDict(dict[Any, Any]):
+    """A heap dict: every change is journaled (see the comment above)."""
+
+    __slots__ = ("_journal", "_root")
+    _journal: list[tuple[Any, ...]]  # the owning heap's journal
+    _root: str | None  # the attribute it is in (None: more than one)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if key in self:
+            self._journal.append((DSET, self, key, dict.__getitem__(self, key)))
+        else:
+            self._journal.append((DNEW, self, key))
+        dict.__setitem__(self, key, value)
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return dict.__getitem__(self, key)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def __ior__(self, other: Any) -> TrackedDict:  # type: ignore[misc]
+        self.update(other)
+        return self
+
+    def _snap(self) -> None:
+        self._journal.append((SNAP, self, list(dict.items(self))))
+
+    def __delitem__(self, key: Any) -> None:
+        self._snap()
+        dict.__delitem__(self, key)
+
+    def pop(self, *args: Any) -> Any:
+        self._snap()
+        return dict.pop(self, *args)
+
+    def popitem(self) -> tuple[Any, Any]:
+        self._snap()
+        return dict.popitem(self)
+
+    def clear(self) -> None:
+        self._snap()
+        dict.clear(self)
+
+
+class TrackedList(list[Any]):
+    """A heap list: every change is journaled (see the comment above)."""
+
+    __slots__ = ("_journal", "_root")
+    _journal: list[tuple[Any, ...]]  # the owning heap's journal
+    _root: str | None  # the attribute it is in (None: more than one)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        if type(index) is int and -len(self) <= index < len(self):
+            self._journal.append((LSET, self, index % len(self), list.__getitem__(self, index)))
+        else:
+            self._snap()
+        list.__setitem__(self, index, value)
+
+    def append(self, value: Any) -> None:
+        self._journal.append((LCUT, self, len(self)))
+        list.append(self, value)
+
+    def extend(self, values: Any) -> None:
+        self._journal.append((LCUT, self, len(self)))
+        list.extend(self, values)
+
+    def __iadd__(self, values: Any) -> TrackedList:  # type: ignore[misc]
+        self.extend(values)
+        return self
+
+    def _snap(self) -> None:
+        self._journal.append((SNAP, self, list(self)))
+
+    def insert(self, index: Any, value: Any) -> None:
+        self._snap()
+        list.insert(self, index, value)
+
+    def pop(self, index: Any = -1) -> Any:
+        self._snap()
+        return list.pop(self, index)
+
+    def remove(self, value: Any) -> None:
+        self._snap()
+        list.remove(self, value)
+
+    def clear(self) -> None:
+        self._snap()
+        list.clear(self)
+
+    def sort(self, *args: Any, **kwargs: Any) -> None:
+        self._snap()
+        list.sort(self, *args, **kwargs)
+
+    def reverse(self) -> None:
+        self._snap()
+        list.reverse(self)
+
+    def __delitem__(self, index: Any) -> None:
+        self._snap()
+        list.__delitem__(self, index)
+
+    def __imul__(self, n: Any) -> TrackedList:  # type: ignore[misc]
+        self._snap()
+        list.__imul__(self, n)
+        return self
+
+
+class TrackedSet(set[Any]):
+    """A heap set: every change is journaled (see the comment above)."""
+
+    __slots__ = ("_journal", "_root")
+    _journal: list[tuple[Any, ...]]  # the owning heap's journal
+    _root: str | None  # the attribute it is in (None: more than one)
+
+    def add(self, value: Any) -> None:
+        if value not in self:
+            self._journal.append((SDEL, self, value))
+            set.add(self, value)
+
+    def discard(self, value: Any) -> None:
+        if value in self:
+            self._journal.append((SADD, self, value))
+            set.discard(self, value)
+
+    def remove(self, value: Any) -> None:
+        if value not in self:
+            raise KeyError(value)
+        self.discard(value)
+
+    def pop(self) -> Any:
+        value = set.pop(self)
+        self._journal.append((SADD, self, value))
+        return value
+
+    def _snap(self) -> None:
+        self._journal.append((SNAP, self, set(self)))
+
+    def clear(self) -> None:
+        self._snap()
+        set.clear(self)
+
+    def update(self, *others: Any) -> None:
+        for other in others:
+            for value in other:
+                self.add(value)
+
+    def __ior__(self, other: Any) -> TrackedSet:  # type: ignore[misc]
+        self.update(other)
+        return self
+
+    def difference_update(self, *others: Any) -> None:
+        self._snap()
+        set.difference_update(self, *others)
+
+    def intersection_update(self, *others: Any) -> None:
+        self._snap()
+        set.intersection_update(self, *others)
+
+    def symmetric_difference_update(self, other: Any) -> None:
+        self._snap()
+        set.symmetric_difference_update(self, other)
+
+    def __isub__(self, other: Any) -> TrackedSet:  # type: ignore[misc]
+        self.difference_update(other)
+        return self
+
+    def __iand__(self, other: Any) -> TrackedSet:  # type: ignore[misc]
+        self.intersection_update(other)
+        return self
+
+    def __ixor__(self, other: Any) -> TrackedSet:  # type: ignore[misc]
+        self.symmetric_difference_update(other)
+        return self
+
+
+add_set_type(TrackedSet)
+TRACKED = (TrackedDict, TrackedList, TrackedSet)
+
+
+class _Opaque(Exception):
+    """A value holds a mutable object the journal cannot follow (a ``bytearray``)."""
+
+
+def _undo(journal: list[tuple[Any, ...]]) -> None:
+    """Undo the journal's records, last first."""
+    for record in reversed(journal):
+        op = record[0]
+        c = record[1]
+        if op == DSET:
+            dict.__setitem__(c, record[2], record[3])
+        elif op == DNEW:
+            dict.__delitem__(c, record[2])
+        elif op == LSET:
+            list.__setitem__(c, record[2], record[3])
+        elif op == LCUT:
+            list.__delitem__(c, slice(record[2], None))
+        elif op == SADD:
+            set.add(c, record[2])
+        elif op == SDEL:
+            set.discard(c, record[2])
+        else:  # SNAP
+            kind = type(c)
+            if kind is TrackedDict:
+                dict.clear(c)
+                dict.update(c, record[2])
+            elif kind is TrackedList:
+                list.__setitem__(c, slice(None), record[2])
+            else:
+                set.clear(c)
+                set.update(c, record[2])
+    journal.clear()
+
+
 class Heap:
     """The committed heap of one canister instance: what a trap rolls back to.
 
@@ -122,59 +355,220 @@ class Heap:
     ``HeapError`` naming the first attribute that is not plain data, in which case nothing is
     committed); ``rollback(instance)`` makes the instance's attributes equal to the committed ones
     again; ``image()`` is the canonical byte image used by snapshots.
+
+    Both cost what the execution changed, not what the heap holds. At commit, an attribute that
+    still holds its committed object costs nothing, unless the journal says a container in it
+    changed: then only the changed entries are checked (and a container written into the heap
+    becomes a tracked one, a copy: a local alias of a *new* container does not follow it across
+    an ``await``, as the docs say of all locals). A rollback undoes the journal and puts the
+    committed attribute objects back. An attribute that holds a ``bytearray`` (mutable, not
+    tracked) is kept as an encoded image and re-encoded at every commit, as every attribute
+    used to be.
     """
 
-    __slots__ = ("_committed",)
+    __slots__ = ("_committed", "_images", "journal")
 
     def __init__(self) -> None:
-        # name -> (value, image); image is None for immutable scalars (the value is the image).
+        # name -> (value, image); image is None for immutable scalars and tracked containers
+        # (the object is the committed value), bytes for an opaque attribute
         self._committed: dict[str, tuple[Any, bytes | None]] = {}
+        self._images: dict[str, bytes] = {}  # cached encodings of committed attributes
+        self.journal: list[tuple[Any, ...]] = []
 
+    # -- adopting values ------------------------------------------------------------------------
+    def _adopt(self, value: Any, root: str | None) -> Any:
+        """``value`` as heap data: containers become tracked (copies, journaling to this heap),
+        anything else is checked to be plain data (raises ``HeapError`` or ``_Opaque``)."""
+        kind = type(value)
+        if kind in IMMUTABLE_SCALARS:
+            return value
+        if kind in TRACKED:
+            if value._journal is self.journal:
+                if value._root != root:
+                    value._root = None  # in two attributes: any change invalidates every image
+                self._check_children(value, root)
+                return value
+            kind = kind.__mro__[1]  # another heap's container: copy it as plain data
+        if kind is dict:
+            out: Any = TrackedDict()
+            for k, v in value.items():
+                dict.__setitem__(out, self._adopt_key(k), self._adopt(v, root))
+        elif kind is list:
+            out = TrackedList(self._adopt(v, root) for v in value)
+        elif kind is set:
+            out = TrackedSet(self._adopt_key(v) for v in value)
+        elif kind is tuple:
+            return tuple(self._adopt(v, root) for v in value)
+        elif kind is frozenset:
+            return frozenset(self._adopt_key(v) for v in value)
+        elif kind is bytearray:
+            raise _Opaque
+        else:
+            encode(value)  # raises HeapError with the codec's own words
+            raise _Opaque  # encodable but not ours to track
+        out._journal = self.journal
+        out._root = root
+        return out
+
+    def _adopt_key(self, value: Any) -> Any:
+        if type(value) in IMMUTABLE_SCALARS:
+            return value
+        if type(value) in (tuple, frozenset):
+            return self._adopt(value, None)
+        encode(value)  # an unhashable key never gets here; anything else raises HeapError
+        return value
+
+    def _check_children(self, c: Any, root: str | None) -> None:
+        """Adopt what a tracked container holds (after an operation that may have put anything
+        anywhere in it: a snapshot record)."""
+        kind = type(c)
+        if kind is TrackedDict:
+            for k, v in list(dict.items(c)):
+                if type(v) not in IMMUTABLE_SCALARS:
+                    dict.__setitem__(c, k, self._adopt(v, root))
+        elif kind is TrackedList:
+            for i, v in enumerate(c):
+                if type(v) not in IMMUTABLE_SCALARS:
+                    list.__setitem__(c, i, self._adopt(v, root))
+        else:
+            for v in c:
+                self._adopt_key(v)
+
+    def _check_record(self, record: tuple[Any, ...]) -> None:
+        """Adopt what one journal record wrote (the value now at that place)."""
+        op = record[0]
+        c = record[1]
+        root = c._root
+        if op == DSET or op == DNEW:
+            key = record[2]
+            if dict.__contains__(c, key):
+                if op == DNEW:
+                    self._adopt_key(key)
+                v = dict.__getitem__(c, key)
+                if type(v) not in IMMUTABLE_SCALARS:
+                    dict.__setitem__(c, key, self._adopt(v, root))
+        elif op == LSET:
+            i = record[2]
+            if i < len(c):
+                v = list.__getitem__(c, i)
+                if type(v) not in IMMUTABLE_SCALARS:
+                    list.__setitem__(c, i, self._adopt(v, root))
+        elif op == LCUT:
+            for i in range(record[2], len(c)):
+                v = list.__getitem__(c, i)
+                if type(v) not in IMMUTABLE_SCALARS:
+                    list.__setitem__(c, i, self._adopt(v, root))
+        elif op == SDEL:
+            if record[2] in c:
+                self._adopt_key(record[2])
+        elif op == SNAP:
+            self._check_children(c, root)
+
+    # -- commit and rollback --------------------------------------------------------------------
     def commit(self, instance: object) -> None:
         state = instance.__dict__
-        if not state and not self._committed:
-            return  # a canister with an empty heap (common in benchmarks and relays)
-        committed: dict[str, tuple[Any, bytes | None]] = {}
+        committed = self._committed
+        journal = self.journal
+        if not journal:
+            if len(state) == len(committed):
+                for name, value in state.items():
+                    entry = committed.get(name)
+                    if entry is None or entry[0] is not value or entry[1] is not None:
+                        break
+                else:
+                    return  # nothing changed (the common case of a relay or a reader)
+        try:
+            dirty: set[str | None] = set()
+            for record in journal:
+                self._check_record(record)
+                dirty.add(record[1]._root)
+            new: dict[str, tuple[Any, bytes | None]] = {}
+            for name, value in state.items():
+                entry = committed.get(name)
+                if entry is not None and entry[0] is value and entry[1] is None:
+                    new[name] = entry
+                    continue
+                try:
+                    adopted = self._adopt(value, name)
+                except _Opaque:
+                    new[name] = (value, encode(value))
+                    continue
+                new[name] = (adopted, None)
+        except HeapError as exc:
+            raise HeapError(
+                f"attribute {self._culprit(state, dirty)!r} of {type(instance).__name__} cannot "
+                f"be stored in the canister heap: {exc} (heap values must be None, bool, int, "
+                f"float, str, bytes, list, tuple, dict, set or Principal)"
+            ) from None
+        for name, (adopted, image) in new.items():
+            if image is None and state[name] is not adopted:
+                state[name] = adopted
+        images = self._images
+        if None in dirty:
+            images.clear()
+        else:
+            for root in dirty:
+                if root is not None:
+                    images.pop(root, None)
+        for name in committed.keys() - new.keys():
+            images.pop(name, None)
+        for name, entry in new.items():
+            old = committed.get(name)
+            if old is None or old[0] is not entry[0] or entry[1] is not None:
+                images.pop(name, None)
+        self._committed = new
+        journal.clear()
+
+    def _culprit(self, state: dict[str, Any], dirty: set[str | None]) -> str:
+        """The attribute to name in an error: the first changed one, in attribute order."""
+        committed = self._committed
         for name, value in state.items():
-            if type(value) in IMMUTABLE_SCALARS:
-                committed[name] = (value, None)
-                continue
-            try:
-                committed[name] = (value, encode(value))
-            except HeapError as exc:
-                raise HeapError(
-                    f"attribute {name!r} of {type(instance).__name__} cannot be stored in the "
-                    f"canister heap: {exc} (heap values must be None, bool, int, float, str, "
-                    f"bytes, list, tuple, dict, set or Principal)"
-                ) from None
-        self._committed = committed
+            entry = committed.get(name)
+            if entry is None or entry[0] is not value or name in dirty or None in dirty:
+                return name
+        return next(iter(state), "?")
 
     def rollback(self, instance: object) -> None:
-        """Make the instance's attributes equal to the committed ones again, *in place*: a
-        container that was in the heap at commit is refilled rather than replaced, so that a
-        suspended frame holding a reference to it (a guard's set, say) still sees the heap,
-        as a pointer into Wasm memory stays valid across another message's trap."""
+        """Make the instance's attributes equal to the committed ones again, *in place*: the
+        journal is undone, so a container that was in the heap at commit keeps its identity,
+        and a suspended frame holding a reference to it (a guard's set, say) still sees the
+        heap, as a pointer into Wasm memory stays valid across another message's trap."""
+        if self.journal:
+            _undo(self.journal)
         state = instance.__dict__
+        committed = self._committed
+        if len(state) == len(committed):
+            for name, value in state.items():
+                entry = committed.get(name)
+                if entry is None or entry[0] is not value or entry[1] is not None:
+                    break
+            else:
+                return
         state.clear()
-        for name, (value, image) in self._committed.items():
+        for name, (value, image) in committed.items():
             state[name] = value if image is None else restore_into(value, decode(image))
 
+    # -- images ---------------------------------------------------------------------------------
     def image(self) -> bytes:
-        """The committed heap as one CBOR map (attribute order as committed).
-
-        Built from the committed images themselves, so it is exact even if someone mutated a
-        live container outside a message execution.
-        """
+        """The committed heap as one CBOR map (attribute order as committed); each attribute's
+        encoding is cached until a commit changes it."""
+        images = self._images
         parts = [cbor_head(5, len(self._committed))]
         for name, (value, image) in self._committed.items():
             parts.append(encode(name))
-            parts.append(encode(value) if image is None else image)
+            if image is None:
+                image = images.get(name)
+                if image is None:
+                    image = images[name] = encode(value)
+            parts.append(image)
         return b"".join(parts)
 
     def values(self) -> dict[str, Any]:
         """A fresh copy of the committed heap, for inspection."""
         return {
-            name: value if image is None else decode(image)
+            name: value
+            if type(value) in IMMUTABLE_SCALARS
+            else decode(image if image is not None else encode(value))
             for name, (value, image) in self._committed.items()
         }
 
