@@ -18,6 +18,7 @@ process, and a rollback never reorders a dict.
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 
 # decode/encode are re-exported: heap.encode/heap.decode are the heap's image format.
@@ -348,6 +349,54 @@ def _undo(journal: list[tuple[Any, ...]]) -> None:
     journal.clear()
 
 
+CHUNK = 1024  # entries per cached piece of a large dict's image
+CHUNKED = 4 * CHUNK  # dicts at least this large keep their image in pieces
+
+
+class _DictChunks:
+    """The image of one large heap dict in pieces of ``CHUNK`` entries (in dict order), so that
+    a snapshot after a few changed entries re-encodes a few pieces, not the whole dict."""
+
+    __slots__ = ("d", "parts", "pos", "size")
+
+    def __init__(self, d: TrackedDict) -> None:
+        self.d = d
+        self.size = len(d)
+        self.pos: dict[Any, int] = {}
+        self.parts: list[bytes | None] = []
+        items = iter(dict.items(d))
+        while piece := dict(islice(items, CHUNK)):  # one pass over the dict
+            index = len(self.parts)
+            self.pos.update(dict.fromkeys(piece, index))
+            self.parts.append(encode(piece)[len(cbor_head(5, len(piece))) :])
+
+    def changed(self, record: tuple[Any, ...]) -> bool:
+        """Follow one journal record on this dict; False if the pieces cannot follow it."""
+        op = record[0]
+        if op == DSET:
+            self.parts[self.pos[record[2]]] = None
+            return True
+        if op == DNEW:
+            index = self.size // CHUNK
+            self.pos[record[2]] = index
+            self.size += 1
+            if index == len(self.parts):
+                self.parts.append(None)
+            else:
+                self.parts[index] = None
+            return True
+        return False
+
+    def image(self) -> bytes:
+        d = self.d
+        parts = self.parts
+        for index, part in enumerate(parts):
+            if part is None:
+                piece = dict(islice(dict.items(d), index * CHUNK, (index + 1) * CHUNK))
+                parts[index] = encode(piece)[len(cbor_head(5, len(piece))) :]
+        return cbor_head(5, len(d)) + b"".join(parts)  # type: ignore[arg-type]
+
+
 class Heap:
     """The committed heap of one canister instance: what a trap rolls back to.
 
@@ -366,13 +415,14 @@ class Heap:
     used to be.
     """
 
-    __slots__ = ("_committed", "_images", "journal")
+    __slots__ = ("_chunks", "_committed", "_images", "journal")
 
     def __init__(self) -> None:
         # name -> (value, image); image is None for immutable scalars and tracked containers
         # (the object is the committed value), bytes for an opaque attribute
         self._committed: dict[str, tuple[Any, bytes | None]] = {}
         self._images: dict[str, bytes] = {}  # cached encodings of committed attributes
+        self._chunks: dict[str, _DictChunks] = {}  # large dicts' images, in pieces
         self.journal: list[tuple[Any, ...]] = []
 
     # -- adopting values ------------------------------------------------------------------------
@@ -479,9 +529,15 @@ class Heap:
                     return  # nothing changed (the common case of a relay or a reader)
         try:
             dirty: set[str | None] = set()
+            chunks = self._chunks
             for record in journal:
                 self._check_record(record)
-                dirty.add(record[1]._root)
+                root = record[1]._root
+                dirty.add(root)
+                if chunks and root in chunks:
+                    pieces = chunks[root]
+                    if pieces.d is not record[1] or not pieces.changed(record):
+                        del chunks[root]
             new: dict[str, tuple[Any, bytes | None]] = {}
             for name, value in state.items():
                 entry = committed.get(name)
@@ -506,6 +562,7 @@ class Heap:
         images = self._images
         if None in dirty:
             images.clear()
+            self._chunks.clear()
         else:
             for root in dirty:
                 if root is not None:
@@ -551,11 +608,18 @@ class Heap:
     # -- images ---------------------------------------------------------------------------------
     def image(self) -> bytes:
         """The committed heap as one CBOR map (attribute order as committed); each attribute's
-        encoding is cached until a commit changes it."""
+        encoding is cached until a commit changes it, a large dict's in pieces."""
         images = self._images
+        chunks = self._chunks
         parts = [cbor_head(5, len(self._committed))]
         for name, (value, image) in self._committed.items():
             parts.append(encode(name))
+            if type(value) is TrackedDict and len(value) >= CHUNKED:
+                pieces = chunks.get(name)
+                if pieces is None or pieces.d is not value or pieces.size != len(value):
+                    pieces = chunks[name] = _DictChunks(value)
+                parts.append(pieces.image())
+                continue
             if image is None:
                 image = images.get(name)
                 if image is None:

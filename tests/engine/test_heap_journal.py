@@ -136,3 +136,29 @@ def test_any_mutations_roll_back_exactly_or_commit_exactly(steps, keep):
     else:
         heap.rollback(box)
         assert (list(box.d.items()), list(box.l), set(box.s)) == before
+
+
+def test_a_large_dicts_image_follows_changes_piece_by_piece():
+    from subnet.heap import CHUNKED
+
+    box, heap = committed(big={i: 0 for i in range(CHUNKED * 2)}, n=1)
+    reference = Box()
+
+    def plain_image():
+        reference.__dict__.clear()
+        reference.__dict__.update(big=dict(box.big), n=box.n)
+        h = Heap()
+        h.commit(reference)
+        return h.image()
+
+    assert heap.image() == plain_image()
+    box.big[5] = 7  # a changed entry
+    box.big[CHUNKED * 3] = 1  # a new entry
+    heap.commit(box)
+    assert heap.image() == plain_image()
+    del box.big[0]  # a deletion: the pieces start over
+    heap.commit(box)
+    assert heap.image() == plain_image()
+    box.big[1] = 9
+    heap.rollback(box)  # undone before any commit: the image stays the committed one
+    assert heap.image() == plain_image()
