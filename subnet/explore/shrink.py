@@ -51,9 +51,8 @@ def shrink(
                     improved = True
                 else:
                     i += size
-        for i in range(len(current)):
-            if runs >= budget:
-                break
+        i = 0
+        while i < len(current) and runs < budget:  # a success may leave a shorter list
             value = current[i]
             for smaller in (0, value // 2, value - 1):
                 if 0 <= smaller < value:
@@ -62,6 +61,7 @@ def shrink(
                         current = list(best.choices)
                         improved = True
                         break
+            i += 1
     if not best_trace:
         best_trace = run_once(scenario, settings, Chooser(best.choices), best.seed).trace
     return best, best_trace

@@ -69,3 +69,17 @@ def test_an_explorers_trace_holds_scheduling_and_fault_choices_in_one_list():
     recorded = decode_trace(result.trace)
     assert recorded.decisions == list(failure.choices)
     assert "choices" not in recorded.meta
+
+
+def test_the_shrinker_survives_a_candidate_that_leaves_a_shorter_list():
+    """A failing candidate can record fewer choices than the list being shrunk (the run fails
+    sooner); the last pass used to index past its end (IndexError) and lose the failure."""
+    result = explore(
+        str(SCENARIOS / "money_in_flight.py"),
+        runs=300,
+        seed=8,
+        faults=SnapshotFaults(("escrow",), probability=0.05),
+    )
+    assert result.shrunk is not None and result.shrunk.kind == "invariant"
+    assert len(result.shrunk.choices) <= len(result.first_failure.choices)
+    assert decode_trace(result.trace).decisions == list(result.shrunk.choices)
