@@ -50,6 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             plain: PlainCommand = args.plain
             return plain(args)
         return run_project_command(args)
+    except UsageError as exc:  # arguments that parse but do not fit together
+        print_error(f"{exc.message} (see '{exc.prog} --help')")
+        return USAGE_EXIT
     except CliError as exc:
         print_error(exc.message, exc.causes)
     except CodeChangedError as exc:

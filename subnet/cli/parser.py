@@ -172,8 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument(
         "--faults",
         type=float,
-        default=0.0,
-        help="probability per step of injecting a snapshot take or load",
+        default=None,
+        help="probability per step (0 to 1) of injecting a snapshot take or load",
     )
     exp.add_argument("--canister", action="append", help="canister (name or id) to inject into")
     exp.add_argument("--workers", type=int, default=1, help="processes to run on")

@@ -7,7 +7,7 @@ import argparse
 import contextlib
 import io
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from ..scenario import ScenarioError, load_scenario
 from ..strategies import ReplayDivergence
 from ..trace import TraceError, load_trace
 from . import lazy
-from .exceptions import CliError
+from .exceptions import CliError, UsageError
 from .output import colour, out
 
 
@@ -100,21 +100,38 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 1
 
 
+@contextlib.contextmanager
+def _settings_errors() -> Iterator[None]:
+    """A campaign whose settings do not fit the scenario (a fault target it never has) is the
+    user's error: one clear line, no traceback."""
+    try:
+        yield
+    except ValueError as exc:
+        raise CliError("The exploration's settings do not fit the scenario.", str(exc)) from None
+
+
 def cmd_explore(args: argparse.Namespace) -> int:
     try:
         scenario = lazy.Scenario.load(args.scenario)
     except (ScenarioError, ValueError) as exc:
         raise CliError(str(exc)) from None
     faults = None
-    if args.faults:
-        faults = lazy.SnapshotFaults(
-            canisters=tuple(args.canister) if args.canister else None,
-            probability=args.faults,
+    if args.canister and args.faults is None:
+        raise UsageError(
+            "--canister names where to inject faults: give --faults too", "subnet explore"
         )
+    if args.faults is not None:
+        try:
+            faults = lazy.SnapshotFaults(
+                canisters=tuple(args.canister) if args.canister else None,
+                probability=args.faults,
+            )
+        except ValueError as exc:
+            raise UsageError(str(exc), "subnet explore") from None
     workers = args.workers if args.workers and args.workers > 1 else None
     sink = contextlib.nullcontext() if args.verbose else contextlib.redirect_stdout(io.StringIO())
     progress = _progress_line(args.runs) if sys.stderr.isatty() else None
-    with sink:
+    with sink, _settings_errors():
         result = lazy.explore(
             args.scenario if workers else scenario,
             runs=args.runs,

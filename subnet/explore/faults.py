@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,51 +28,121 @@ class SnapshotFaults:
     take: bool = True
     load: bool = True
 
-    def hook(self, net: Subnet, chooser: Chooser, log: list[str]) -> Callable[[Engine], None]:
-        threshold = INJECT_SCALE - round(self.probability * INJECT_SCALE)
-
-        def before_step(engine: Engine) -> None:
-            if chooser.draw(INJECT_SCALE) < threshold:
-                return
-            if self.canisters is None:
-                targets = [cs for cs in engine.canisters.values() if cs.code is not None]
-            else:
-                targets = []
-                for name in self.canisters:
-                    cid = net.names.get(name)
-                    if cid is None:
-                        try:
-                            cid = Principal.from_text(name)
-                        except ValueError:
-                            continue  # a name not deployed yet
-                    cs = engine.get(cid)
-                    if cs is not None and cs.code is not None:
-                        targets.append(cs)
-            if not targets:
-                return
-            cs = targets[chooser.draw(len(targets))]
-            ops = [
-                op for op, on in (("take", self.take), ("load", self.load and cs.snapshots)) if on
-            ]
-            if not ops:
-                return
-            op = ops[chooser.draw(len(ops))]
-            sender = cs.controllers[0] if cs.controllers else net.default_identity
-            if op == "take":
-                record: dict[str, Any] = {"canister_id": cs.id}
-                if len(cs.snapshots) >= net.max_snapshots_per_canister:
-                    record["replace_snapshot"] = next(iter(cs.snapshots))
-                net.submit(MANAGEMENT, "take_canister_snapshot", record, sender=sender)
-                log.append(f"step {engine.steps + 1}: take a snapshot of {cs.id}")
-            else:
-                ids = sorted(cs.snapshots)
-                sid = ids[chooser.draw(len(ids))]
-                net.submit(
-                    MANAGEMENT,
-                    "load_canister_snapshot",
-                    {"canister_id": cs.id, "snapshot_id": sid},
-                    sender=sender,
+    def __post_init__(self) -> None:
+        canisters = self.canisters
+        if canisters is not None:
+            if isinstance(canisters, str) or not isinstance(canisters, tuple | list):
+                raise ValueError(
+                    f"faults: canisters is a list of canister names or ids, not {canisters!r}"
                 )
-                log.append(f"step {engine.steps + 1}: load snapshot {sid.hex()} into {cs.id}")
+            if not all(isinstance(c, str) and c for c in canisters):
+                raise ValueError(f"faults: every canister is a name or an id, got {canisters!r}")
+            object.__setattr__(self, "canisters", tuple(canisters))
+        p = self.probability
+        if isinstance(p, bool) or not isinstance(p, int | float) or not 0 <= p <= 1:
+            raise ValueError(f"faults: probability is a number from 0 to 1, not {p!r}")
+        for name in ("take", "load"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"faults: {name} is True or False, not {getattr(self, name)!r}")
 
-        return before_step
+    @classmethod
+    def from_options(cls, options: Any) -> SnapshotFaults:
+        """A scenario's ``FAULTS`` dict, checked (an unknown option is a clear error)."""
+        if not isinstance(options, dict):
+            raise ValueError(f"FAULTS is a dict of options, not {options!r}")
+        known = ("canisters", "probability", "take", "load")
+        unknown = sorted(str(k) for k in options if k not in known)
+        if unknown:
+            raise ValueError(
+                f"FAULTS has unknown option(s) {', '.join(unknown)} (options: {', '.join(known)})"
+            )
+        return cls(**options)
+
+    def hook(self, net: Subnet, chooser: Chooser, log: list[str]) -> Injector:
+        return Injector(self, net, chooser, log)
+
+
+class Injector:
+    """Draws, before each step, whether to inject a snapshot take or load, and submits it.
+
+    The step right after an injection executes the injected management call: no draw is made
+    before it, so injections never stack up (at probability 1 every canister step is preceded
+    by exactly one injection).
+    """
+
+    def __init__(self, faults: SnapshotFaults, net: Subnet, chooser: Chooser, log: list[str]):
+        self.faults = faults
+        self.net = net
+        self.chooser = chooser
+        self.log = log
+        self.injected = False
+        self.threshold = INJECT_SCALE - round(faults.probability * INJECT_SCALE)
+
+    def unknown_canisters(self) -> list[str]:
+        """The configured names that name no canister of the subnet (at the end of a run)."""
+        unknown = []
+        for name in self.faults.canisters or ():
+            if name in self.net.names:
+                continue
+            try:
+                if self.net.engine.get(Principal.from_text(name)) is not None:
+                    continue
+            except ValueError:
+                pass
+            unknown.append(name)
+        return unknown
+
+    def __call__(self, engine: Engine) -> None:
+        if self.injected:  # this step runs the injected call
+            self.injected = False
+            return
+        self._maybe_inject(engine)
+
+    def _maybe_inject(self, engine: Engine) -> None:
+        chooser, net, log = self.chooser, self.net, self.log
+        if chooser.draw(INJECT_SCALE) < self.threshold:
+            return
+        if self.faults.canisters is None:
+            targets = [cs for cs in engine.canisters.values() if cs.code is not None]
+        else:
+            targets = []
+            for name in self.faults.canisters:
+                cid = net.names.get(name)
+                if cid is None:
+                    try:
+                        cid = Principal.from_text(name)
+                    except ValueError:
+                        continue  # a name not deployed yet
+                cs = engine.get(cid)
+                if cs is not None and cs.code is not None:
+                    targets.append(cs)
+        if not targets:
+            return
+        cs = targets[chooser.draw(len(targets))]
+        ops = [
+            op
+            for op, on in (("take", self.faults.take), ("load", self.faults.load and cs.snapshots))
+            if on
+        ]
+        if not ops:
+            return
+        op = ops[chooser.draw(len(ops))]
+        sender = cs.controllers[0] if cs.controllers else net.default_identity
+        if op == "take":
+            record: dict[str, Any] = {"canister_id": cs.id}
+            if len(cs.snapshots) >= net.max_snapshots_per_canister:
+                record["replace_snapshot"] = next(iter(cs.snapshots))
+            net.submit(MANAGEMENT, "take_canister_snapshot", record, sender=sender)
+            self.injected = True
+            log.append(f"step {engine.steps + 1}: take a snapshot of {cs.id}")
+        else:
+            ids = sorted(cs.snapshots)
+            sid = ids[chooser.draw(len(ids))]
+            net.submit(
+                MANAGEMENT,
+                "load_canister_snapshot",
+                {"canister_id": cs.id, "snapshot_id": sid},
+                sender=sender,
+            )
+            self.injected = True
+            log.append(f"step {engine.steps + 1}: load snapshot {sid.hex()} into {cs.id}")

@@ -79,7 +79,7 @@ class Scenario:
     def load(cls, spec: str) -> Scenario:
         """The scenario ``spec`` (a file or module; see :mod:`subnet.scenario`)."""
         module = load_scenario(spec)
-        faults = SnapshotFaults(**module.faults) if module.faults is not None else None
+        faults = SnapshotFaults.from_options(module.faults) if module.faults is not None else None
         return cls(module.run, module.invariants, module.check, spec, faults)
 
 
@@ -99,7 +99,8 @@ def run_once(scenario: Scenario, settings: Settings, chooser: Chooser, seed: int
                 strategy.bind(net.engine.sources_view())
             faults = settings.faults or scenario.faults
             if faults is not None:
-                net.engine.before_step.append(faults.hook(net, chooser, log))
+                box["injector"] = injector = faults.hook(net, chooser, log)
+                net.engine.before_step.append(injector)
 
             def after_step(engine: Engine, done: Any) -> None:
                 if engine.steps > settings.max_steps:
@@ -136,6 +137,13 @@ def run_once(scenario: Scenario, settings: Settings, chooser: Chooser, seed: int
 
     anyio.run(main, backend=settings.backend)
     net: Subnet = box["net"]
+    injector = box.get("injector")
+    if injector is not None and "failure" not in box and injector.unknown_canisters():
+        known = ", ".join(net.names) or "none"
+        raise ValueError(
+            f"faults name canister(s) {', '.join(injector.unknown_canisters())} that the "
+            f"scenario never had (its canisters: {known})"
+        )
     failure = None
     if "failure" in box:
         kind, message = box["failure"]

@@ -1,0 +1,54 @@
+"""Fault settings that do not make sense are clear errors, before or right after one run."""
+
+import itertools
+
+import pytest
+
+from subnet.cli import main as cli
+from subnet.explore import Scenario, SnapshotFaults, explore
+from tests.support import SCENARIOS
+
+LOCK_RACE = str(SCENARIOS / "lock_race.py")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"canisters": "alice"}, "list of canister names"),
+        ({"canisters": ["alice", 3]}, "every canister is a name"),
+        ({"probability": 1.5}, "from 0 to 1"),
+        ({"probability": -0.1}, "from 0 to 1"),
+        ({"probability": "often"}, "from 0 to 1"),
+        ({"take": "yes"}, "take is True or False"),
+    ],
+)
+def test_bad_fault_options_are_refused(options, message):
+    with pytest.raises(ValueError, match=message):
+        SnapshotFaults(**options)
+
+
+def test_a_scenarios_faults_dict_with_an_unknown_option_is_a_clear_error(tmp_path):
+    path = tmp_path / "typo.py"
+    path.write_text("FAULTS = {'canister': 'vault'}\n\nasync def scenario(net):\n    pass\n")
+    with pytest.raises(ValueError, match=r"unknown option.*canister.*options: canisters"):
+        Scenario.load(str(path))
+
+
+def test_a_fault_target_the_scenario_never_has_is_reported():
+    with pytest.raises(ValueError, match="alicee that the scenario never had"):
+        explore(LOCK_RACE, runs=3, faults=SnapshotFaults(("alicee",), 0.5))
+
+
+def test_at_probability_one_injections_do_not_stack_up_and_the_run_ends():
+    result = explore(LOCK_RACE, runs=3, faults=SnapshotFaults(("vault",), 1.0), do_shrink=False)
+    failure = result.first_failure
+    assert failure is not None and failure.injections
+    steps = [int(line.split(":")[0].split()[1]) for line in failure.injections]
+    assert len(steps) == len(set(steps))  # one injection before a step at most
+    assert all(b - a >= 2 for a, b in itertools.pairwise(steps))  # the injected call runs
+
+
+@pytest.mark.parametrize("args", [["--faults", "1.5"], ["--faults", "-1"], ["--canister", "vault"]])
+def test_the_command_line_refuses_bad_fault_settings(args, capsys):
+    assert cli(["explore", LOCK_RACE, "--runs", "2", *args]) == 2
+    assert capsys.readouterr().err.startswith("Error: ")
