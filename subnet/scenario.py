@@ -8,6 +8,7 @@ of a run), and ``FAULTS`` (a dict of :class:`subnet.explore.SnapshotFaults` opti
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
 import sys
@@ -72,3 +73,20 @@ def load_scenario(spec: str) -> ScenarioModule:
         invariants.append(module.invariant)
     faults = getattr(module, "FAULTS", None)
     return ScenarioModule(run, invariants, getattr(module, "check", None), faults, spec)
+
+
+def source_digest(spec: str | None) -> str | None:
+    """The SHA-256 of a scenario's source file (recorded in traces, so that a replay can say
+    when the scenario changed since), or None when there is no file to read."""
+    if not spec:
+        return None
+    path = Path(spec)
+    if not path.is_file():
+        try:
+            found = importlib.util.find_spec(spec)
+        except (ImportError, ValueError):
+            return None
+        if found is None or not found.origin or not Path(found.origin).is_file():
+            return None
+        path = Path(found.origin)
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -16,7 +16,7 @@ import anyio
 from ..api import Subnet
 from ..codec import write_atomic
 from ..picture import html_page, sequence_svg
-from ..scenario import ScenarioError, load_scenario
+from ..scenario import ScenarioError, load_scenario, source_digest
 from ..strategies import ReplayDivergence
 from ..trace import TraceError, load_trace
 from . import lazy
@@ -43,7 +43,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     net = anyio.run(go, backend=args.backend)
     if args.trace:
-        net.save_trace(args.trace)
+        extra = {"scenario_sha256": source_digest(args.scenario), "backend": args.backend}
+        write_atomic(args.trace, net.trace_bytes(extra))
         print(
             f"Trace written to {args.trace}: {len(net.trace)} events, "
             f"{len(net.hazards)} hazard(s).",
@@ -72,19 +73,31 @@ def cmd_replay(args: argparse.Namespace) -> int:
     except (ScenarioError, ValueError) as exc:
         raise CliError(f"Cannot replay '{args.trace}'.", str(exc)) from None
     events = replayed.events
-    if "explore" in recorded.meta:  # an explorer's failure: it must happen again
+    if "explore" in recorded.meta:  # an explorer's failure: the same failure, the same events
         expected = recorded.meta.get("failure", {})
-        if replayed.failure is None:
+        failure = replayed.failure
+        if failure is None:
             out(f"Replay of {args.trace}: the failure did not happen again.")
+            _source_hint(recorded.meta, spec)
             return 1
-        same = events == recorded.events
-        out(
-            f"Replayed {args.trace}: {replayed.failure} "
-            f"({'events identical' if same else 'events differ'}; recorded: "
-            f"{expected.get('kind')} at step {expected.get('step')})."
-        )
-        return 0 if same else 1
-    if events == recorded.events:
+        if (failure.kind, failure.message, failure.step) != (
+            expected.get("kind"),
+            expected.get("message"),
+            expected.get("step"),
+        ):
+            out(f"Replay of {args.trace} diverged: another failure happened.")
+            out(f"  recorded: {expected.get('kind')} at step {expected.get('step')}: "
+                f"{expected.get('message')}")  # fmt: skip
+            out(f"  replayed: {failure}")
+            _source_hint(recorded.meta, spec)
+            return 1
+        if events == recorded.events:
+            out(
+                f"Replayed {args.trace}: {failure} (events identical; recorded: "
+                f"{expected.get('kind')} at step {expected.get('step')})."
+            )
+            return 0
+    elif events == recorded.events:
         out(
             f"Replayed {args.trace}: {len(events)} events, identical "
             f"({sum(e.kind == 'hazard' for e in events)} hazard(s))."
@@ -97,7 +110,19 @@ def cmd_replay(args: argparse.Namespace) -> int:
     out(f"Replay of {args.trace} diverged at event {index}:")
     for label, listed in (("recorded", recorded.events), ("replayed", events)):
         out(f"  {label}: {listed[index] if index < len(listed) else '(no more events)'}")
+    _source_hint(recorded.meta, spec)
     return 1
+
+
+def _source_hint(meta: dict[str, Any], spec: str) -> None:
+    """Say so when the scenario's source is not the one the trace recorded."""
+    recorded = meta.get("scenario_sha256")
+    now = source_digest(spec)
+    if recorded and now and recorded != now:
+        out(
+            f"  hint: {spec} changed since the trace was recorded "
+            f"(sha256 {recorded[:12]}... then, {now[:12]}... now)"
+        )
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ import anyio
 from ..api import Subnet
 from ..choices import Chooser, ReplayDivergence
 from ..engine import Engine
-from ..scenario import load_scenario
+from ..scenario import load_scenario, source_digest
 from ..strategies import RandomStrategy
 from .faults import SnapshotFaults
 from .pct import PCTStrategy
@@ -148,7 +148,10 @@ def run_once(scenario: Scenario, settings: Settings, chooser: Chooser, seed: int
     if "failure" in box:
         kind, message = box["failure"]
         failure = Failure(kind, message, box["steps"], tuple(chooser.choices), seed, tuple(log))
-        meta_extra = {"explore": _settings_meta(settings)}
+        meta_extra = {
+            "explore": _settings_meta(settings),
+            "scenario_sha256": source_digest(scenario.name),
+        }
         net.scenario = scenario.name
         trace = _trace_with(net, meta_extra, failure)
         return RunResult(failure, chooser.choices, chooser.sizes, box["steps"], trace)

@@ -52,3 +52,18 @@ def test_at_probability_one_injections_do_not_stack_up_and_the_run_ends():
 def test_the_command_line_refuses_bad_fault_settings(args, capsys):
     assert cli(["explore", LOCK_RACE, "--runs", "2", *args]) == 2
     assert capsys.readouterr().err.startswith("Error: ")
+
+
+def test_replay_after_the_scenario_changed_is_a_divergence_with_a_hint(tmp_path, capsys):
+    scenario = tmp_path / "money.py"
+    scenario.write_text((SCENARIOS / "money_in_flight.py").read_text())
+    trace = tmp_path / "f.trace"
+    args = ["explore", str(scenario), "--faults", "0.05", "--canister", "escrow"]
+    assert cli([*args, "--runs", "300", "--seed", "5", "--trace", str(trace)]) == 1
+    capsys.readouterr()
+    assert cli(["replay", str(trace)]) == 0
+    assert "events identical" in capsys.readouterr().out
+    scenario.write_text(scenario.read_text().replace("(20, 30)", "(20, 25)"))  # one amount
+    assert cli(["replay", str(trace)]) == 1
+    out = capsys.readouterr().out
+    assert "diverged" in out and "hint: " in out and "changed since the trace was recorded" in out
