@@ -85,6 +85,26 @@ class Chooser:
         self.sizes.append(n)
         return value
 
+    def weighted(self, p: float) -> int:
+        """A yes/no choice (1 or 0) that a fresh run takes with probability ``p``: recorded as
+        one choice of two options, so that a depth-first search tries both and a shrinker
+        makes it 0. A certain outcome (``p`` 0 or 1) is not a choice, and is not recorded."""
+        if p <= 0:
+            return 0
+        if p >= 1:
+            return 1
+        if len(self.choices) < len(self.prefix):
+            value = self._recorded(2)
+        elif self.rng is not None:
+            value = 1 if self.rng.random() < p else 0
+        elif self.strict:
+            self._past_the_end()
+        else:
+            value = 0
+        self.choices.append(value)
+        self.sizes.append(2)
+        return value
+
     def decide(self, n: int, proposal: int) -> int:
         """Record ``proposal``, the choice a deterministic policy made among ``n`` options; when
         replaying, the recorded choice instead."""

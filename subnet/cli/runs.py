@@ -69,6 +69,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
             replayed = lazy.replay_trace(spec, recorded, backend=args.backend)
     except ReplayDivergence as exc:
         out(f"Replay of {args.trace} diverged: {exc}")
+        _source_hint(recorded.meta, spec)
         return 1
     except (ScenarioError, ValueError) as exc:
         raise CliError(f"Cannot replay '{args.trace}'.", str(exc)) from None

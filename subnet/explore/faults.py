@@ -10,8 +10,6 @@ from ..choices import Chooser
 from ..engine import Engine
 from ..ids import MANAGEMENT, Principal
 
-INJECT_SCALE = 1000  # an injection draw is an int in [0, 1000): high values inject
-
 
 @dataclass(frozen=True)
 class SnapshotFaults:
@@ -76,7 +74,6 @@ class Injector:
         self.chooser = chooser
         self.log = log
         self.injected = False
-        self.threshold = INJECT_SCALE - round(faults.probability * INJECT_SCALE)
 
     def unknown_canisters(self) -> list[str]:
         """The configured names that name no canister of the subnet (at the end of a run)."""
@@ -100,7 +97,7 @@ class Injector:
 
     def _maybe_inject(self, engine: Engine) -> None:
         chooser, net, log = self.chooser, self.net, self.log
-        if chooser.draw(INJECT_SCALE) < self.threshold:
+        if not chooser.weighted(self.faults.probability):  # inject or not: one small choice
             return
         if self.faults.canisters is None:
             targets = [cs for cs in engine.canisters.values() if cs.code is not None]

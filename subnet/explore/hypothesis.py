@@ -20,6 +20,15 @@ class HypothesisChooser(Chooser):
         super().__init__()
         self.data = data
 
+    def weighted(self, p: float) -> int:
+        """Inject or not, as one Hypothesis draw of 0 or 1 (which it shrinks to 0); the
+        probability only shapes fresh random runs."""
+        if p <= 0:
+            return 0
+        if p >= 1:
+            return 1
+        return self.draw(2)
+
     def draw(self, n: int) -> int:
         if n <= 1:
             return 0

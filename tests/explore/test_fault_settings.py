@@ -63,7 +63,17 @@ def test_replay_after_the_scenario_changed_is_a_divergence_with_a_hint(tmp_path,
     capsys.readouterr()
     assert cli(["replay", str(trace)]) == 0
     assert "events identical" in capsys.readouterr().out
-    scenario.write_text(scenario.read_text().replace("(20, 30)", "(20, 25)"))  # one amount
+    changed = scenario.read_text().replace('"mint", escrow.id, 100', '"mint", escrow.id, 120')
+    assert changed != scenario.read_text()
+    scenario.write_text(changed)  # one amount
     assert cli(["replay", str(trace)]) == 1
     out = capsys.readouterr().out
     assert "diverged" in out and "hint: " in out and "changed since the trace was recorded" in out
+
+
+def test_depth_first_search_finds_the_snapshot_timing_that_leaks_the_lock():
+    """Whether to inject is one choice of two, so a bounded exhaustive search tries both
+    (an injection used to be a 1,000-way draw that depth first never got past)."""
+    result = explore(LOCK_RACE, runs=200, strategy="dfs", faults=SnapshotFaults(("vault",), 0.05))
+    assert result.first_failure is not None and result.runs < 200
+    assert result.shrunk.injections
