@@ -153,7 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="run a scenario (a file or module with `async def scenario(net)`)"
     )
     run.add_argument("scenario")
-    run.add_argument("--seed", type=int, default=0)
+    run.add_argument(
+        "--strategy",
+        choices=("round_robin", "random"),
+        default="round_robin",
+        help="who runs next (default round_robin, the IC's fair order)",
+    )
+    run.add_argument("--seed", type=int, default=0, help="seeds the random strategy and raw_rand")
     run.add_argument("--backend", choices=("asyncio", "trio"), default="asyncio")
     run.add_argument("--trace", metavar="FILE", help="write the trace (CBOR) to FILE")
     run.set_defaults(plain=cmd_run)
@@ -176,6 +182,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="probability per step (0 to 1) of injecting a snapshot take or load",
     )
     exp.add_argument("--canister", action="append", help="canister (name or id) to inject into")
+    exp.add_argument(
+        "--fail-on",
+        metavar="HAZARD,...",
+        help="hazard kinds that count as failures (e.g. orphaned_response,leaked_continuation)",
+    )
     exp.add_argument("--workers", type=int, default=1, help="processes to run on")
     exp.add_argument("--keep-going", action="store_true", help="do not stop at the first failure")
     exp.add_argument("--no-shrink", action="store_true")

@@ -15,6 +15,7 @@ import anyio
 
 from ..api import Subnet
 from ..codec import write_atomic
+from ..events import HAZARDS
 from ..picture import html_page, sequence_svg
 from ..scenario import ScenarioError, load_scenario, source_digest
 from ..strategies import ReplayDivergence
@@ -37,7 +38,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = scenario_function(args.scenario)
 
     async def go() -> Subnet:
-        async with Subnet(seed=args.seed, scenario=args.scenario) as net:
+        async with Subnet(seed=args.seed, strategy=args.strategy, scenario=args.scenario) as net:
             await scenario(net)
             return net
 
@@ -154,6 +155,15 @@ def cmd_explore(args: argparse.Namespace) -> int:
             )
         except ValueError as exc:
             raise UsageError(str(exc), "subnet explore") from None
+    fail_on: tuple[str, ...] = ()
+    if args.fail_on:
+        fail_on = tuple(kind.strip() for kind in args.fail_on.split(",") if kind.strip())
+        unknown = [kind for kind in fail_on if kind not in HAZARDS]
+        if unknown:
+            raise UsageError(
+                f"unknown hazard kind(s) {', '.join(unknown)} (known: {', '.join(HAZARDS)})",
+                "subnet explore",
+            )
     workers = args.workers if args.workers and args.workers > 1 else None
     sink = contextlib.nullcontext() if args.verbose else contextlib.redirect_stdout(io.StringIO())
     progress = _progress_line(args.runs) if sys.stderr.isatty() else None
@@ -166,6 +176,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
             depth=args.depth,
             max_steps=args.max_steps,
             faults=faults,
+            fail_on=fail_on,
             stop_at_first=not args.keep_going,
             do_shrink=not args.no_shrink,
             workers=workers,
@@ -187,9 +198,11 @@ def cmd_explore(args: argparse.Namespace) -> int:
         out(f"Shrunk to {len(shrunk.choices)} choices: {shrunk}")
         for line in shrunk.injections:
             out(f"  injected: {line}")
-    path = args.trace or "failure.trace"
-    write_atomic(path, result.trace)
-    out(f"Trace written to {path}: `subnet replay {path}` reproduces it.")
+    if args.trace:
+        write_atomic(args.trace, result.trace)
+        out(f"Trace written to {args.trace}: `subnet replay {args.trace}` reproduces it.")
+    else:
+        out("Run again with --trace FILE to keep a trace that `subnet replay` reproduces.")
     return 1
 
 

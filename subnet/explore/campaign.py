@@ -11,6 +11,7 @@ from typing import Any
 
 from ..api import Subnet
 from ..choices import Chooser
+from ..events import HAZARDS
 from .faults import SnapshotFaults
 from .runner import Failure, RunResult, Scenario, Settings, run_once
 from .shrink import shrink
@@ -68,6 +69,7 @@ def explore(
     max_steps: int = 10_000,
     faults: SnapshotFaults | None = None,
     invariants: Sequence[Callable[[Subnet], Any]] = (),
+    fail_on: Sequence[str] = (),
     stop_at_first: bool = True,
     do_shrink: bool = True,
     workers: int | None = None,
@@ -90,7 +92,12 @@ def explore(
         spec = loaded
     if strategy not in ("random", "pct", "dfs"):
         raise ValueError("strategy must be 'random', 'pct' or 'dfs'")
-    settings = Settings(strategy, depth, max_steps, faults=faults, backend=backend)
+    unknown = [kind for kind in fail_on if kind not in HAZARDS]
+    if unknown:
+        raise ValueError(f"fail_on names unknown hazard kind(s): {', '.join(unknown)}")
+    settings = Settings(
+        strategy, depth, max_steps, faults=faults, backend=backend, fail_on=tuple(fail_on)
+    )
     failures: list[Failure] = []
     done = 0
     steps = 0

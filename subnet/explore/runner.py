@@ -28,13 +28,14 @@ class Settings:
     pct_steps: int = 200
     faults: SnapshotFaults | None = None
     backend: str = "asyncio"
+    fail_on: tuple[str, ...] = ()  # hazard kinds that count as failures
 
 
 @dataclass(frozen=True)
 class Failure:
     """What went wrong in a run, and the choices that make it happen again."""
 
-    kind: str  # "invariant" | "scenario" | "check" | "liveness"
+    kind: str  # "invariant" | "scenario" | "check" | "liveness" | "hazard"
     message: str
     step: int
     choices: tuple[int, ...]
@@ -74,6 +75,7 @@ class Scenario:
     check: Callable[[Subnet], Any] | None = None
     name: str | None = None  # a file path or module: what workers and replays load
     faults: SnapshotFaults | None = None
+    fail_on: tuple[str, ...] = ()  # hazard kinds that count as failures
 
     @classmethod
     def load(cls, spec: str) -> Scenario:
@@ -102,9 +104,18 @@ def run_once(scenario: Scenario, settings: Settings, chooser: Chooser, seed: int
                 box["injector"] = injector = faults.hook(net, chooser, log)
                 net.engine.before_step.append(injector)
 
+            fail_on = frozenset(settings.fail_on) | frozenset(scenario.fail_on)
+            hazards = net.hazards
+            checked = [0]
+
             def after_step(engine: Engine, done: Any) -> None:
                 if engine.steps > settings.max_steps:
                     raise _Violation("liveness", f"still running after {settings.max_steps} steps")
+                if fail_on and len(hazards) > checked[0]:
+                    for hazard in hazards[checked[0] :]:
+                        if hazard.kind in fail_on:
+                            raise _Violation("hazard", str(hazard))
+                    checked[0] = len(hazards)
                 for invariant in scenario.invariants:
                     try:
                         ok = invariant(net)
@@ -186,6 +197,7 @@ def _trace_with(net: Subnet, extra: dict[str, Any], failure: Failure) -> bytes:
 
 def settings_from_meta(meta: dict[str, Any]) -> Settings:
     data = dict(meta)
+    data["fail_on"] = tuple(data.get("fail_on", ()))
     faults = data.get("faults")
     if faults is not None:
         if faults.get("canisters") is not None:

@@ -77,3 +77,39 @@ def test_depth_first_search_finds_the_snapshot_timing_that_leaks_the_lock():
     result = explore(LOCK_RACE, runs=200, strategy="dfs", faults=SnapshotFaults(("vault",), 0.05))
     assert result.first_failure is not None and result.runs < 200
     assert result.shrunk.injections
+
+
+def test_chosen_hazards_count_as_failures(tmp_path, capsys):
+    faults = SnapshotFaults(("vault",), 0.05)
+    result = explore(LOCK_RACE, runs=300, seed=1, faults=faults, fail_on=["leaked_continuation"])
+    assert result.shrunk is not None and result.shrunk.kind == "hazard"
+    assert "[leaked_continuation]" in result.shrunk.message
+    with pytest.raises(ValueError, match="unknown hazard"):
+        explore(LOCK_RACE, runs=1, fail_on=["leaky"])
+    trace = tmp_path / "h.trace"
+    args = ["explore", LOCK_RACE, "--faults", "0.05", "--canister", "vault", "--runs", "300"]
+    assert cli([*args, "--fail-on", "leaked_continuation", "--trace", str(trace)]) == 1
+    assert "hazard violated" in capsys.readouterr().out
+    assert cli(["replay", str(trace)]) == 0
+    assert cli([*args, "--fail-on", "leaky"]) == 2
+
+
+def test_without_trace_no_file_is_written(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    args = ["explore", LOCK_RACE, "--faults", "0.05", "--canister", "vault", "--runs", "300"]
+    assert cli(args) == 1
+    assert "--trace FILE" in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_takes_a_strategy_and_its_seed(tmp_path):
+    from subnet.trace import load_trace
+
+    traces = []
+    for seed in (1, 2):
+        path = tmp_path / f"{seed}.trace"
+        assert cli(["run", str(SCENARIOS / "three_workers.py"), "--strategy", "random",
+                    "--seed", str(seed), "--trace", str(path)]) == 0  # fmt: skip
+        traces.append(load_trace(path))
+    assert traces[0].meta["strategy"] == "random"
+    assert traces[0].decisions != traces[1].decisions
