@@ -369,7 +369,12 @@ class Executor(Router):
         if self._buffered is not None:
             self.flush_buffered()
         if not ctx.responded and (reject is not None or not ctx.manual_reply):
-            self.respond(ctx, value, reject)
+            if reject is None and ctx.ingress is None and ctx.origin_callback is not None:
+                # respond()'s common case, inlined: a reply to a calling canister
+                ctx.responded = True
+                self.deliver_response(ctx.origin_callback, value, None)
+            else:
+                self.respond(ctx, value, reject)
         if ctx.outstanding or not ctx.responded:
             self.close_if_done(cs, ctx, None)
             return kind
