@@ -132,25 +132,25 @@ class Engine(Executor):
             req = self._subnet_queue.popleft()
             self.steps += 1
             done = self.execute_subnet_message(req)
-        elif self._ready:
-            ready = self._ready
+        elif ready := self._ready:
             if len(ready) > 1:
                 index = self.strategy.choose(ready)  # recorded by the strategy's chooser
             else:
                 index = 0
             sid = ready[index]
-            src = self._sources[sid]
+            sources = self._sources
+            src = sources[sid]
             # src is a OneShot when kind is "response" or "timer", else a Source: the kind
             # string tells them apart (no isinstance in the hot loop), which mypy cannot follow
             kind = src.kind
             self.steps += 1
             if kind == "response":
                 del ready[index]
-                del self._sources[sid]
+                del sources[sid]
                 done = self.execute_response(src.canister, src.item)  # type: ignore[union-attr]
             elif kind == "timer":
                 del ready[index]
-                del self._sources[sid]
+                del sources[sid]
                 done = self.execute_timer(src.canister, src.item)  # type: ignore[union-attr]
             else:
                 items = src.items  # type: ignore[union-attr]
@@ -165,12 +165,14 @@ class Engine(Executor):
                 done = self.execute_request(src.canister, item, kind)
         else:
             return None
-        self.time += self.step_ns
-        if self._timers and self._timers[0][0] <= self.time:
+        self.time = now = self.time + self.step_ns
+        timers = self._timers
+        if timers and timers[0][0] <= now:
             self.fire_timers()
-        n = len(self._ready)
-        if n > BIG_READY_SET or (SortedList is type(self._ready) and n < SMALL_READY_SET):
-            self._ready = rebalanced(self._ready)
+        ready = self._ready
+        n = len(ready)
+        if n > BIG_READY_SET or (SortedList is type(ready) and n < SMALL_READY_SET):
+            self._ready = rebalanced(ready)
         if self.after_step:
             for after in self.after_step:
                 after(self, done)

@@ -19,6 +19,7 @@ Queries run at once against committed state, and their changes are discarded; ``
 from __future__ import annotations
 
 import inspect
+from bisect import insort
 from collections.abc import Callable
 from types import CoroutineType
 from typing import Any
@@ -32,7 +33,8 @@ from .errors import ErrorCode, Reject, RejectCode
 from .heap import IMMUTABLE_SCALARS, HeapError, copy_payload, copy_value
 from .ids import Principal
 from .memory import StableMemoryError
-from .messages import Callback, CallContext, Request, Response
+from .messages import Callback, CallContext, Request
+from .queues import ReadySet
 from .routing import Done, Router, decode_error
 from .system import CanisterState
 
@@ -98,7 +100,7 @@ class Executor(Router):
         self._next_id = ctx_id = self._next_id + 1
         ctx = CallContext(ctx_id, cs.id, cs.id, "global_timer", system=_ignore, manual_reply=True)
         cs.call_contexts[ctx_id] = ctx
-        outcome = self._run(cs, ctx, info, (), None)
+        outcome = self._execute(cs, ctx, info, (), None, None)
         self._raw(
             (self.steps, self.time, "exec", cs.id, "global_timer", ("timer", ctx_id, outcome))
         )
@@ -133,18 +135,22 @@ class Executor(Router):
             detail = info.arity_error(len(args)) or self._type_error(info, args)
             if detail is not None:
                 return self._system_reject(cs, req, kind, decode_error(cs.id, method, detail))
+        self._next_id = ctx_id = self._next_id + 1
         ctx = CallContext(
-            self.new_id(),
+            ctx_id,
             cs.id,
             req.sender,
             method,
-            origin_callback=req.callback_id,
-            ingress=req.ingress,
-            manual_reply=info.manual_reply,
+            req.callback_id,
+            req.ingress,
+            None,
+            False,
+            0,
+            info.manual_reply,
         )
-        cs.call_contexts[ctx.id] = ctx
-        outcome = self._run(cs, ctx, info, args, None)
-        self._raw((self.steps, self.time, "exec", cs.id, method, (kind, ctx.id, outcome)))
+        cs.call_contexts[ctx_id] = ctx
+        outcome = self._execute(cs, ctx, info, args, None, None)
+        self._raw((self.steps, self.time, "exec", cs.id, method, (kind, ctx_id, outcome)))
         return (kind, cs.id, method, outcome)
 
     @staticmethod
@@ -170,10 +176,12 @@ class Executor(Router):
         self.trace.emit("rejected", cs.id, req.method, (kind, int(error.error_code or 0)))
         return (kind, cs.id, req.method, "reject")
 
-    def execute_response(self, cs: CanisterState, resp: Response) -> Done:
-        cb = self._callbacks.pop(resp.callback_id, None)
+    def execute_response(self, cs: CanisterState, resp: tuple[int, Any, Reject | None]) -> Done:
+        """Resume the frame a response is for; ``resp`` is (callback id, reply, reject)."""
+        callback_id, reply, reject = resp
+        cb = self._callbacks.pop(callback_id, None)
         if cb is None:  # dropped by uninstall_code: the response goes nowhere
-            self.trace.emit("dropped", cs.id, "", (resp.callback_id,))
+            self.trace.emit("dropped", cs.id, "", (callback_id,))
             return ("response", cs.id, "", "dropped")
         del cs.callbacks[cb.id]
         ctx = cs.call_contexts[cb.call_context_id]
@@ -199,14 +207,14 @@ class Executor(Router):
                 expected=cb.continuation_id,
             )
         if coro is None:
-            return self._orphaned(cs, ctx, cb, resp)
-        outcome = self._run(cs, ctx, None, None, (coro, resp.reply, resp.reject))
+            return self._orphaned(cs, ctx, cb)
+        outcome = self._execute(cs, ctx, None, None, (coro, reply, reject), None)
         self._raw(
             (self.steps, self.time, "exec", cs.id, method, ("response", ctx.id, outcome, cb.id))
         )
         return ("response", cs.id, method, outcome)
 
-    def _orphaned(self, cs: CanisterState, ctx: CallContext, cb: Callback, resp: Response) -> Done:
+    def _orphaned(self, cs: CanisterState, ctx: CallContext, cb: Callback) -> Done:
         """A response whose continuation is not in the heap: the callback traps."""
         frame = cs.frames.pop(cb.continuation_id, None)
         if frame is not None:
@@ -361,8 +369,21 @@ class Executor(Router):
         if self._buffered is not None:
             self.flush_buffered()
         if not ctx.responded and (reject is not None or not ctx.manual_reply):
-            self.respond(ctx, value, reject)
-        self.close_if_done(cs, ctx, None)
+            if reject is None and ctx.ingress is None and ctx.origin_callback is not None:
+                # respond()'s common case, inlined: a reply to a calling canister
+                ctx.responded = True
+                self.deliver_response(ctx.origin_callback, value, None)
+            else:
+                self.respond(ctx, value, reject)
+        if ctx.outstanding or not ctx.responded:
+            self.close_if_done(cs, ctx, None)
+            return kind
+        # close_if_done's common case, inlined: answered, nothing outstanding
+        contexts = cs.call_contexts
+        if contexts.pop(ctx.id, None) is not None:
+            self._raw((self.steps, self.time, "context_closed", cs.id, ctx.method, (ctx.id,)))
+        if cs.status == "stopping" and not contexts:
+            self.finish_stop(cs)
         return kind
 
     def _suspend(
@@ -417,7 +438,11 @@ class Executor(Router):
         if queue is not None and receiver.status == "running":  # type: ignore[union-attr]
             items = queue.items
             if not items:
-                self._ready.add(queue.id)
+                ready = self._ready
+                if type(ready) is ReadySet:
+                    insort(ready, queue.id)
+                else:
+                    ready.add(queue.id)
             items.append(request)
         elif not target._raw and _wrong_sender_version(args, version_during):
             given = args[0]["sender_canister_version"]

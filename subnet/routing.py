@@ -13,6 +13,7 @@ the last one closes) and records events. It runs no canister code: that is
 from __future__ import annotations
 
 import heapq
+from bisect import insort
 from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -34,7 +35,6 @@ from .messages import (
     CallContext,
     Ingress,
     Request,
-    Response,
     SourceKind,
 )
 from .queues import OneShot, ReadySet, Source
@@ -224,7 +224,11 @@ class Router:
             src = cs.queues[req.sender] = self.new_source(REQUEST, cs, req.sender)
         items = src.items
         if not items:
-            self._ready.add(src.id)
+            ready = self._ready
+            if type(ready) is ReadySet:
+                insort(ready, src.id)
+            else:
+                ready.add(src.id)
         items.append(req)
 
     def deliver_response(self, callback_id: int | None, reply: Any, reject: Reject | None) -> None:
@@ -234,10 +238,15 @@ class Router:
             self.trace.emit("dropped", None, "", (callback_id,))
             return
         self._next_source = sid = self._next_source + 1
+        # the source's item is (callback id, reply, reject): a tuple, cheaper than a Response
         self._sources[sid] = OneShot(
-            sid, RESPONSE, self.canisters[cb.canister], Response(callback_id, reply, reject)
+            sid, RESPONSE, self.canisters[cb.canister], (callback_id, reply, reject)
         )
-        self._ready.add(sid)
+        ready = self._ready
+        if type(ready) is ReadySet:
+            ready.append(sid)  # the newest source id is the largest: the list stays sorted
+        else:
+            ready.add(sid)
 
     def buffer_response(self, cs: CanisterState, reply: Any, reject: Reject | None) -> None:
         """``self.reply``/``self.reject``: answered at commit, forgotten on a trap."""

@@ -221,6 +221,23 @@ def fast_validator(types: Sequence[CandidType]) -> Callable[[Sequence[Any]], boo
         else:
             return None
     n = len(checks)
+    if all(shape == "one" for shape, _ in checks):
+        # the common case, with fits() inlined: every parameter a simple type
+        ones = [check for _, check in checks]
+
+        def valid_simple(values: Sequence[Any]) -> bool:
+            if len(values) != n:
+                return False
+            for v, (kind, lo, hi) in zip(values, ones, strict=True):
+                if kind is None:
+                    continue
+                if type(v) is not kind:
+                    return False
+                if (lo is not None and v < lo) or (hi is not None and v > hi):
+                    return False
+            return True
+
+        return valid_simple
 
     def valid(values: Sequence[Any]) -> bool:
         if len(values) != n:
