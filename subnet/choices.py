@@ -41,12 +41,15 @@ class Chooser:
         rng: random.Random | None = None,
         *,
         strict: bool = False,
+        record_sizes: bool = True,
     ) -> None:
         self.prefix = list(prefix)
         self.rng = rng
         self.strict = strict
         self.choices: list[int] = []
-        self.sizes: list[int] = []  # how many options each recorded choice had
+        # how many options each recorded choice had (a depth-first search needs them; a plain
+        # run does not keep them)
+        self.sizes: list[int] | None = [] if record_sizes else None
 
     @property
     def replaying(self) -> bool:
@@ -82,7 +85,8 @@ class Chooser:
         else:
             value = 0
         self.choices.append(value)
-        self.sizes.append(n)
+        if self.sizes is not None:
+            self.sizes.append(n)
         return value
 
     def weighted(self, p: float) -> int:
@@ -102,7 +106,8 @@ class Chooser:
         else:
             value = 0
         self.choices.append(value)
-        self.sizes.append(2)
+        if self.sizes is not None:
+            self.sizes.append(2)
         return value
 
     def decide(self, n: int, proposal: int) -> int:
@@ -113,5 +118,6 @@ class Chooser:
         elif self.strict:
             self._past_the_end()
         self.choices.append(proposal)
-        self.sizes.append(n)
+        if self.sizes is not None:
+            self.sizes.append(n)
         return proposal

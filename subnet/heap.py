@@ -519,14 +519,25 @@ class Heap:
         state = instance.__dict__
         committed = self._committed
         journal = self.journal
-        if not journal:
-            if len(state) == len(committed):
-                for name, value in state.items():
-                    entry = committed.get(name)
-                    if entry is None or entry[0] is not value or entry[1] is not None:
-                        break
+        if not journal and len(state) == len(committed):
+            # the common cases: nothing changed, or only scalars were assigned (a counter)
+            scalars = None
+            for (name, value), (known, entry) in zip(state.items(), committed.items()):
+                if entry[0] is value and entry[1] is None and name == known:
+                    continue
+                if name != known or type(value) not in IMMUTABLE_SCALARS:
+                    break
+                if scalars is None:
+                    scalars = [name]
                 else:
-                    return  # nothing changed (the common case of a relay or a reader)
+                    scalars.append(name)
+            else:
+                if scalars is not None:
+                    images = self._images
+                    for name in scalars:
+                        committed[name] = (state[name], None)
+                        images.pop(name, None)
+                return
         try:
             dirty: set[str | None] = set()
             chunks = self._chunks
@@ -540,9 +551,9 @@ class Heap:
                         del chunks[root]
             new: dict[str, tuple[Any, bytes | None]] = {}
             for name, value in state.items():
-                entry = committed.get(name)
-                if entry is not None and entry[0] is value and entry[1] is None:
-                    new[name] = entry
+                before = committed.get(name)
+                if before is not None and before[0] is value and before[1] is None:
+                    new[name] = before
                     continue
                 try:
                     adopted = self._adopt(value, name)

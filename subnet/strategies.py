@@ -55,7 +55,7 @@ class RoundRobin:
     name = "round_robin"
 
     def __init__(self, chooser: Chooser | None = None) -> None:
-        self.chooser = chooser if chooser is not None else Chooser()
+        self.chooser = chooser if chooser is not None else Chooser(record_sizes=False)
         self._last = -1
 
     def choose(self, ready: ReadyIds) -> int:
@@ -82,7 +82,11 @@ class RandomStrategy:
 
     def __init__(self, seed: int = 0, chooser: Chooser | None = None) -> None:
         self.seed = seed
-        self.chooser = chooser if chooser is not None else Chooser(rng=_random.Random(seed))
+        self.chooser = (
+            chooser
+            if chooser is not None
+            else Chooser(rng=_random.Random(seed), record_sizes=False)
+        )
 
     def choose(self, ready: ReadyIds) -> int:
         return self.chooser.draw(len(ready))
@@ -109,7 +113,7 @@ class Replay(RoundRobin):
     name = "replay"
 
     def __init__(self, decisions: Sequence[int], *, strict: bool = True) -> None:
-        super().__init__(Chooser(decisions, strict=strict))
+        super().__init__(Chooser(decisions, strict=strict, record_sizes=False))
 
     @property
     def decisions(self) -> list[int]:
@@ -122,7 +126,7 @@ class Recorded:
     def __init__(self, policy: Policy, chooser: Chooser | None = None) -> None:
         self.policy = policy
         self.name = policy.name
-        self.chooser = chooser if chooser is not None else Chooser()
+        self.chooser = chooser if chooser is not None else Chooser(record_sizes=False)
 
     def choose(self, ready: ReadyIds) -> int:
         return self.chooser.decide(len(ready), self.policy.choose(ready))

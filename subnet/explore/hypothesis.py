@@ -36,7 +36,8 @@ class HypothesisChooser(Chooser):
 
         value: int = self.data.draw(st.integers(0, n - 1))
         self.choices.append(value)
-        self.sizes.append(n)
+        if self.sizes is not None:
+            self.sizes.append(n)
         return value
 
 

@@ -165,8 +165,8 @@ def run_once(scenario: Scenario, settings: Settings, chooser: Chooser, seed: int
         }
         net.scenario = scenario.name
         trace = _trace_with(net, meta_extra, failure)
-        return RunResult(failure, chooser.choices, chooser.sizes, box["steps"], trace)
-    return RunResult(None, chooser.choices, chooser.sizes, box["steps"])
+        return RunResult(failure, chooser.choices, chooser.sizes or [], box["steps"], trace)
+    return RunResult(None, chooser.choices, chooser.sizes or [], box["steps"])
 
 
 def _liveness(net: Subnet) -> None:
