@@ -522,7 +522,7 @@ class Heap:
         if not journal and len(state) == len(committed):
             # the common cases: nothing changed, or only scalars were assigned (a counter)
             scalars = None
-            for (name, value), (known, entry) in zip(state.items(), committed.items(), strict=True):
+            for (name, value), (known, entry) in zip(state.items(), committed.items()):  # noqa: B905 - equal lengths, checked above
                 if entry[0] is value and entry[1] is None and name == known:
                     continue
                 if name != known or type(value) not in IMMUTABLE_SCALARS:
