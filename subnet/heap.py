@@ -519,24 +519,20 @@ class Heap:
         state = instance.__dict__
         committed = self._committed
         journal = self.journal
-        if not journal and len(state) == len(committed):
-            # the common cases: nothing changed, or only scalars were assigned (a counter)
-            scalars = None
-            for (name, value), (known, entry) in zip(state.items(), committed.items()):  # noqa: B905 - equal lengths, checked above
-                if entry[0] is value and entry[1] is None and name == known:
+        if not journal:
+            # the common cases, as cheap as they can be: nothing changed but scalars (a counter,
+            # a flag), or nothing at all (a relay, a reader)
+            fast: dict[str, tuple[Any, bytes | None]] = {}
+            for name, value in state.items():
+                if type(value) in IMMUTABLE_SCALARS:
+                    fast[name] = (value, None)
                     continue
-                if name != known or type(value) not in IMMUTABLE_SCALARS:
+                entry = committed.get(name)
+                if entry is None or entry[0] is not value or entry[1] is not None:
                     break
-                if scalars is None:
-                    scalars = [name]
-                else:
-                    scalars.append(name)
+                fast[name] = entry
             else:
-                if scalars is not None:
-                    images = self._images
-                    for name in scalars:
-                        committed[name] = (state[name], None)
-                        images.pop(name, None)
+                self._committed = fast
                 return
         try:
             dirty: set[str | None] = set()
@@ -625,6 +621,9 @@ class Heap:
         parts = [cbor_head(5, len(self._committed))]
         for name, (value, image) in self._committed.items():
             parts.append(encode(name))
+            if type(value) in IMMUTABLE_SCALARS:
+                parts.append(encode(value))
+                continue
             if type(value) is TrackedDict and len(value) >= CHUNKED:
                 pieces = chunks.get(name)
                 if pieces is None or pieces.d is not value or pieces.size != len(value):
