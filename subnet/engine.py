@@ -114,7 +114,7 @@ class Engine(Executor):
     def sources_view(self) -> SourcesView:
         """A read-only view of the sources in the ready set, for strategies that look at
         what a source is (PCT)."""
-        return SourcesView(self._sources)
+        return SourcesView(self._sources, self._callbacks, self.canisters)
 
     def step(self) -> StepInfo | None:
         """Perform exactly one scheduling step; ``None`` when there is nothing to do."""

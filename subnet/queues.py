@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sortedcontainers import SortedList
 
 from .ids import Principal
-from .messages import SourceKind
+from .messages import Callback, Request, SourceKind
 
 if TYPE_CHECKING:
     from .system import CanisterState
@@ -90,19 +90,64 @@ class Source:
         self.items: deque[Any] = deque()
 
 
+Chain = tuple[Any, ...]
+"""A causal chain: ``("ingress", message id)``, ``("timer", canister)`` or ``("system", call
+context id)``, the origin of every message it caused."""
+
+
 class SourcesView:
     """What a strategy may know of a ready source: its kind, its canister, its sender (for a
-    request queue). Read-only; it hands out no engine objects."""
+    request queue), and the causal chain its next message belongs to: the ingress message (or
+    timer) that started it, followed through every call and response it caused. Read-only; it
+    hands out no engine objects."""
 
-    __slots__ = ("_sources",)
+    __slots__ = ("_callbacks", "_canisters", "_sources")
 
-    def __init__(self, sources: dict[int, Source | OneShot]) -> None:
+    def __init__(
+        self,
+        sources: dict[int, Source | OneShot],
+        callbacks: dict[int, Callback],
+        canisters: dict[Principal, CanisterState],
+    ) -> None:
         self._sources = sources
+        self._callbacks = callbacks
+        self._canisters = canisters
 
     def describe(self, sid: int) -> tuple[SourceKind, Principal, Principal | None]:
         src = self._sources[sid]
         sender = src.sender if isinstance(src, Source) else None
         return src.kind, src.canister.id, sender
+
+    def chain(self, sid: int) -> Chain:
+        """The causal chain of the next message of source ``sid``."""
+        src = self._sources[sid]
+        if isinstance(src, OneShot):
+            if src.kind == SourceKind.TIMER:
+                return ("timer", src.canister.id)
+            return self._of_callback(src.item[0])
+        head: Request = src.items[0]
+        if head.ingress is not None:
+            return ("ingress", head.ingress.message_id)
+        return self._of_callback(head.callback_id)
+
+    def _of_callback(self, callback_id: int | None) -> Chain:
+        """The chain of the call context that made call ``callback_id``."""
+        for _ in range(10_000):  # a chain of calls is finite; the bound only guards a bug
+            cb = self._callbacks.get(callback_id) if callback_id is not None else None
+            if cb is None:
+                return ("system", callback_id)
+            cs = self._canisters.get(cb.canister)
+            ctx = cs.call_contexts.get(cb.call_context_id) if cs is not None else None
+            if ctx is None:
+                return ("system", cb.call_context_id)
+            if ctx.ingress is not None:
+                return ("ingress", ctx.ingress.message_id)
+            if ctx.origin_callback is None:
+                if ctx.method == "global_timer":
+                    return ("timer", ctx.canister)
+                return ("system", ctx.id)
+            callback_id = ctx.origin_callback
+        return ("system", callback_id)
 
 
 def rebalanced(ready: ReadySet | SortedList) -> ReadySet | SortedList:

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from ..choices import Chooser
-from ..ids import Principal
-from ..queues import SourcesView
+from ..queues import Chain, SourcesView
 from ..strategies import ReadyIds
 
 
 class PCTStrategy:
-    """Probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010) over canisters.
+    """Probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010) over causal chains.
 
-    A *thread* is a chain of messages: requests are the sender's thread, ingress messages and
-    responses the receiving canister's own. Each thread gets a random priority when it first has
-    a message ready; the ready message of the highest-priority thread runs (its oldest source
-    first). At ``depth - 1`` steps chosen at random among the first ``max_steps``, the thread
-    that just ran drops below every initial priority. A bug that needs ``d`` particular
-    orderings is found with probability at least ``1 / (n * k^(d-1))`` per run, instead of
-    exponentially small odds for uniform random.
+    A *thread* is a causal chain: an ingress message (or a timer) and every message it causes,
+    its calls, their calls and all their responses (:meth:`SourcesView.chain`). Two calls into
+    the same canister are two threads, so PCT's priority changes interleave *calls*, which is
+    where reentrancy bugs live (check, ``await``, act). Each thread gets a random priority when
+    it first has a message ready; the ready message of the highest-priority thread runs (its
+    oldest source first). At ``depth - 1`` steps chosen at random among the first
+    ``max_steps``, the thread that just ran drops below every initial priority. A bug that needs
+    ``d`` particular orderings is found with probability at least ``1 / (n * k^(d-1))`` per
+    run, instead of exponentially small odds for uniform random.
     """
 
     name = "pct"
@@ -26,7 +27,7 @@ class PCTStrategy:
         self.chooser = chooser
         self.depth = depth
         self.changes = [chooser.draw(max_steps) for _ in range(max(0, depth - 1))]
-        self.priority: dict[Principal | None, int] = {}  # request sources have a sender
+        self.priority: dict[Chain, int] = {}
         self.view: SourcesView | None = None
         self.count = 0
 
@@ -36,11 +37,11 @@ class PCTStrategy:
 
     def choose(self, ready: ReadyIds) -> int:
         assert self.view is not None, "PCTStrategy needs bind(engine.sources_view())"
-        describe = self.view.describe
-        best, best_priority, best_thread = 0, None, None
+        chain_of = self.view.chain
+        best, best_priority = 0, None
+        best_thread: Chain = ()
         for index, sid in enumerate(ready):
-            kind, canister, sender = describe(sid)
-            thread = sender if kind == "request" else canister
+            thread = chain_of(sid)
             priority = self.priority.get(thread)
             if priority is None:
                 priority = self.priority[thread] = self.depth + self.chooser.draw(1_000_000)

@@ -83,3 +83,26 @@ def test_the_shrinker_survives_a_candidate_that_leaves_a_shorter_list():
     assert result.shrunk is not None and result.shrunk.kind == "invariant"
     assert len(result.shrunk.choices) <= len(result.first_failure.choices)
     assert decode_trace(result.trace).decisions == list(result.shrunk.choices)
+
+
+def test_pct_threads_are_causal_chains_not_canisters():
+    """Two ingress calls into one canister are two chains; a call and its response belong to
+    the chain of the ingress message that caused them."""
+    from tests.canisters import Relay
+
+    async def main():
+        async with Subnet() as net:
+            sink = await net.deploy(Counter)
+            relay = await net.deploy(Relay)
+            first = net.submit(relay.id, "forward", sink.id, "inc")
+            second = net.submit(relay.id, "forward", sink.id, "inc")
+            view = net.engine.sources_view()
+            ready = list(net.engine._ready)
+            assert len(ready) == 1  # both ingress messages wait in the relay's one queue
+            assert view.chain(ready[0]) == ("ingress", first.message_id)
+            await net.step()  # the first forward runs and calls the counter
+            chains = {view.chain(sid) for sid in net.engine._ready}
+            assert chains == {("ingress", first.message_id), ("ingress", second.message_id)}
+            await net.run_until_idle()
+
+    anyio.run(main)
