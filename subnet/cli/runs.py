@@ -16,6 +16,7 @@ import anyio
 from ..api import Subnet
 from ..codec import write_atomic
 from ..events import HAZARDS
+from ..ids import Principal
 from ..picture import html_page, sequence_svg
 from ..scenario import ScenarioError, load_scenario, source_digest
 from ..strategies import ReplayDivergence
@@ -240,14 +241,44 @@ def cmd_trace_show(args: argparse.Namespace) -> int:
         f"{len(recorded.events)} events, {len(recorded.decisions)} decisions, "
         f"{len(hazards)} hazard(s)"
     )
+    names = {cid: name for name, cid in (meta.get("names") or {}).items()}
+    failure = meta.get("failure")
+    if failure:
+        line = f"Failure: {failure.get('kind')} at step {failure.get('step')}: "
+        out(colour(sys.stdout, "1;31", one_line(line + str(failure.get("message")))))
+        for injected in failure.get("injections") or ():
+            out(f"  injected: {one_line(_named_text(str(injected), names))}")
     for event in recorded.events:
+        where = _name(event.canister, names)
         if event.kind == "hazard":
             explanation = event.data[0] if event.data else ""
-            line = f"{event.step:>6} HAZARD {event.method} {event.canister}: {explanation}"
-            out(colour(sys.stdout, "1;31", line))
+            line = f"{event.step:>6} HAZARD {event.method} {where}: {explanation}"
+            out(colour(sys.stdout, "1;31", one_line(line)))
         else:
-            out(str(event))
+            detail = " ".join(str(_name(d, names)) for d in event.data)
+            line = f"{event.step:>6} {event.kind:<14} {where} {event.method} {detail}".rstrip()
+            out(one_line(line))
     return 0
+
+
+def _name(value: Any, names: dict[Any, str]) -> Any:
+    """A canister's name where the trace knows it, else the value itself."""
+    if value is None:
+        return "-"
+    if isinstance(value, Principal):
+        return names.get(value, value)
+    return value
+
+
+def _named_text(text: str, names: dict[Any, str]) -> str:
+    for cid, name in names.items():
+        text = text.replace(str(cid), name)
+    return text
+
+
+def one_line(text: str) -> str:
+    """Text with its line breaks shown as ``\\n``: one event, one line."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 __all__ = ["cmd_explore", "cmd_replay", "cmd_run", "cmd_trace_show", "scenario_function"]

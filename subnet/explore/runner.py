@@ -191,7 +191,12 @@ def _settings_meta(settings: Settings) -> dict[str, Any]:
 
 
 def _trace_with(net: Subnet, extra: dict[str, Any], failure: Failure) -> bytes:
-    failed = {"kind": failure.kind, "message": failure.message, "step": failure.step}
+    failed = {
+        "kind": failure.kind,
+        "message": failure.message,
+        "step": failure.step,
+        "injections": list(failure.injections),
+    }
     return net.trace_bytes({**extra, "failure": failed})
 
 

@@ -113,3 +113,21 @@ def test_run_takes_a_strategy_and_its_seed(tmp_path):
         traces.append(load_trace(path))
     assert traces[0].meta["strategy"] == "random"
     assert traces[0].decisions != traces[1].decisions
+
+
+def test_trace_show_names_canisters_and_shows_the_failure(tmp_path, capsys):
+    trace = tmp_path / "race.trace"
+    args = ["explore", LOCK_RACE, "--faults", "0.05", "--canister", "vault", "--runs", "300"]
+    assert cli([*args, "--trace", str(trace)]) == 1
+    capsys.readouterr()
+    assert cli(["trace", "show", str(trace)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].startswith("Failure: invariant at step ")
+    assert any(line.startswith("  injected: ") and "vault" in line for line in lines)
+    assert any(" created        vault" in line for line in lines)
+
+
+def test_one_event_one_line():
+    from subnet.cli.runs import one_line
+
+    assert one_line("trap: first\nsecond") == "trap: first\\nsecond"
