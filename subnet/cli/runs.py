@@ -190,6 +190,8 @@ def cmd_explore(args: argparse.Namespace) -> int:
         f"Explored {args.scenario}: {result.runs} run(s), {result.steps:,} steps, "
         f"strategy {args.strategy}, {len(result.failures)} failure(s)."
     )
+    if result.exhausted:
+        out("Every choice sequence ran: the bounded space is exhausted.")
     if result.ok:
         return 0
     first = result.failures[0]

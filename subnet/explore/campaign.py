@@ -6,7 +6,7 @@ import hashlib
 import random
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..api import Subnet
@@ -26,6 +26,7 @@ class Exploration:
     shrunk: Failure | None = None
     trace: bytes = b""
     steps: int = 0
+    exhausted: bool = False  # a depth-first search ran every choice sequence there is
 
     @property
     def first_failure(self) -> Failure | None:
@@ -98,9 +99,19 @@ def explore(
     settings = Settings(
         strategy, depth, max_steps, faults=faults, backend=backend, fail_on=tuple(fail_on)
     )
+    if strategy == "pct":
+        # PCT's change points are drawn over k steps: estimate k from a pilot run of the
+        # scenario (random schedule, same faults), so the bound 1/(n k^(d-1)) is about the
+        # real run; the pilot is the campaign's seed's, so the estimate is the same with any
+        # number of workers
+        pilot = run_once(
+            loaded, replace(settings, strategy="random"), Chooser(rng=random.Random(seed)), seed
+        )
+        settings = replace(settings, pct_steps=max(1, pilot.steps))
     failures: list[Failure] = []
     done = 0
     steps = 0
+    exhausted = False
     if strategy == "dfs":
         prefix: list[int] | None = []
         while prefix is not None and done < runs:
@@ -114,6 +125,7 @@ def explore(
                 if stop_at_first:
                     break
             prefix = _next_prefix(result.choices, result.sizes)
+        exhausted = prefix is None
     else:
         pool = executor
         owned = None
@@ -142,7 +154,7 @@ def explore(
         finally:
             if owned is not None:
                 owned.shutdown(cancel_futures=True)
-    outcome = Exploration(done, failures, steps=steps)
+    outcome = Exploration(done, failures, steps=steps, exhausted=exhausted)
     if failures:
         first = failures[0]
         if do_shrink:

@@ -106,3 +106,19 @@ def test_pct_threads_are_causal_chains_not_canisters():
             await net.run_until_idle()
 
     anyio.run(main)
+
+
+def test_depth_first_search_says_when_the_space_is_exhausted():
+    async def two(net):
+        a = await net.deploy(Counter)
+        b = await net.deploy(Counter)
+        a.submit("inc")
+        b.submit("inc")
+        await net.run_until_idle()
+
+    from subnet.explore import Scenario
+
+    done = explore(Scenario(two), strategy="dfs", runs=100, stop_at_first=False)
+    assert done.exhausted and done.runs == 2 and done.ok
+    cut = explore(Scenario(two), strategy="dfs", runs=1, stop_at_first=False)
+    assert not cut.exhausted
