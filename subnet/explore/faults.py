@@ -13,18 +13,23 @@ from ..ids import MANAGEMENT, Principal
 
 @dataclass(frozen=True)
 class SnapshotFaults:
-    """Inject snapshot takes and loads before steps, as a controller of the canister would.
+    """Inject snapshot takes and loads (and, if asked, upgrades) before steps, as a controller
+    of the canister would.
 
     ``canisters``: names or ids (default: every canister with code); ``probability``: chance per
-    step; ``take`` / ``load``: which operations may be injected. A load picks one of the
-    canister's snapshots. Injected calls may fail (an empty canister, the limit): that is part of
-    the exploration, not an error of the run.
+    step; ``take`` / ``load`` / ``upgrade``: which operations may be injected. A load picks one
+    of the canister's snapshots; an upgrade reinstalls the canister's own code in mode upgrade
+    (``pre_upgrade``, a fresh heap, ``post_upgrade()``), the IC's other classic hazard when
+    calls are in flight. Injected calls may fail (an empty canister, the limit, a
+    ``post_upgrade`` that needs arguments): that is part of the exploration, not an error of
+    the run.
     """
 
     canisters: tuple[str, ...] | None = None
     probability: float = 0.05
     take: bool = True
     load: bool = True
+    upgrade: bool = False
 
     def __post_init__(self) -> None:
         canisters = self.canisters
@@ -39,7 +44,7 @@ class SnapshotFaults:
         p = self.probability
         if isinstance(p, bool) or not isinstance(p, int | float) or not 0 <= p <= 1:
             raise ValueError(f"faults: probability is a number from 0 to 1, not {p!r}")
-        for name in ("take", "load"):
+        for name in ("take", "load", "upgrade"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"faults: {name} is True or False, not {getattr(self, name)!r}")
 
@@ -48,7 +53,7 @@ class SnapshotFaults:
         """A scenario's ``FAULTS`` dict, checked (an unknown option is a clear error)."""
         if not isinstance(options, dict):
             raise ValueError(f"FAULTS is a dict of options, not {options!r}")
-        known = ("canisters", "probability", "take", "load")
+        known = ("canisters", "probability", "take", "load", "upgrade")
         unknown = sorted(str(k) for k in options if k not in known)
         if unknown:
             raise ValueError(
@@ -116,11 +121,12 @@ class Injector:
         if not targets:
             return
         cs = targets[chooser.draw(len(targets))]
+        faults = self.faults
         ops = [
-            op
-            for op, on in (("take", self.faults.take), ("load", self.faults.load and cs.snapshots))
-            if on
+            op for op, on in (("take", faults.take), ("load", faults.load and cs.snapshots)) if on
         ]
+        if faults.upgrade:  # last, so that campaigns without upgrades choose as before
+            ops.append("upgrade")
         if not ops:
             return
         op = ops[chooser.draw(len(ops))]
@@ -132,6 +138,11 @@ class Injector:
             net.submit(MANAGEMENT, "take_canister_snapshot", record, sender=sender)
             self.injected = True
             log.append(f"step {engine.steps + 1}: take a snapshot of {cs.id}")
+        elif op == "upgrade":
+            record = {"mode": "upgrade", "canister_id": cs.id, "wasm_module": cs.code}
+            net.submit(MANAGEMENT, "install_code", record, sender=sender)
+            self.injected = True
+            log.append(f"step {engine.steps + 1}: upgrade {cs.id}")
         else:
             ids = sorted(cs.snapshots)
             sid = ids[chooser.draw(len(ids))]

@@ -18,7 +18,8 @@ PAGES = sorted(p for p in [ROOT / "README.md", *DOCS.glob("*.md")] if "```python
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])
-def test_docs_examples(page):
+def test_docs_examples(page, monkeypatch):
+    monkeypatch.chdir(ROOT)  # the examples name scenario files from the repository's root
     blocks = BLOCK.findall(page.read_text())
     namespace = {"__name__": f"docs_{page.stem}"}
     ran = 0

@@ -131,3 +131,13 @@ def test_one_event_one_line():
     from subnet.cli.runs import one_line
 
     assert one_line("trap: first\nsecond") == "trap: first\\nsecond"
+
+
+def test_upgrade_faults_find_a_canister_that_keeps_its_state_only_on_the_heap():
+    upgrades = SnapshotFaults(("escrow",), take=False, load=False, upgrade=True)
+    result = explore(str(SCENARIOS / "money_in_flight.py"), runs=300, seed=1, faults=upgrades)
+    assert result.shrunk is not None
+    assert all(" upgrade " in line for line in result.shrunk.injections)
+    assert "no attribute 'owner'" in result.shrunk.message
+    with pytest.raises(ValueError, match="upgrade is True or False"):
+        SnapshotFaults(upgrade="sometimes")
