@@ -8,23 +8,12 @@ canister, a response that resumes a suspended method, or a global timer that cam
 (``run_until_idle``, the async API, the explorer, replay) are built on that single primitive,
 like SimPy's ``Environment.step``.
 
-Why a hand-rolled coroutine trampoline and not tasks of the host event loop? Because the order
-in which canister code runs must depend only on the seed and the strategy, never on how asyncio
-or trio happen to schedule tasks. Canister methods are coroutines that we drive with
-``send``/``throw``; the only thing they ever yield is an :class:`actors.canister.Call`. The
-engine itself never awaits anything, which is what makes a run byte-for-byte identical on both
-backends.
-
-Ordering rules (the IC's): requests from one sender to one receiver start executing in the
-order they were sent (one FIFO queue per sender-receiver pair, plus one FIFO of ingress messages
-per canister); responses have no ordering guarantee (each response is a source of its own, so a
-strategy may deliver them in any order). Every source that has work is in the *ready set*, a
-sorted list of integer source ids: ids are handed out from a counter, so the order of the ready
-set, and therefore every choice a strategy makes, is independent of hashing and object identity.
-
-Atomicity: each execution either commits (heap and stable memory as the code left them, calls
-sent, reply delivered) or traps (heap and stable memory rolled back to before this execution,
-calls discarded). Outgoing calls are only enqueued at commit.
+The parts it is built from each explain their own rules: :mod:`subnet.queues` the ordering
+rules (FIFO per sender-receiver pair, responses in any order, a ready set whose order never
+depends on hashing), :mod:`subnet.routing` how every call gets exactly one answer, and
+:mod:`subnet.execution` why canister code runs on a hand-rolled coroutine trampoline and what
+makes an execution atomic. Every choice of a step goes through the strategy's chooser
+(:mod:`subnet.choices`), so a run replays from its choice list.
 """
 
 from __future__ import annotations
