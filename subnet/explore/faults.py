@@ -131,18 +131,19 @@ class Injector:
             return
         op = ops[chooser.draw(len(ops))]
         sender = cs.controllers[0] if cs.controllers else net.default_identity
+        name = next((n for n, c in net.names.items() if c == cs.id), str(cs.id))
         if op == "take":
             record: dict[str, Any] = {"canister_id": cs.id}
             if len(cs.snapshots) >= net.max_snapshots_per_canister:
                 record["replace_snapshot"] = next(iter(cs.snapshots))
             net.submit(MANAGEMENT, "take_canister_snapshot", record, sender=sender)
             self.injected = True
-            log.append(f"step {engine.steps + 1}: take a snapshot of {cs.id}")
+            log.append(f"step {engine.steps + 1}: take a snapshot of {name}")
         elif op == "upgrade":
             record = {"mode": "upgrade", "canister_id": cs.id, "wasm_module": cs.code}
             net.submit(MANAGEMENT, "install_code", record, sender=sender)
             self.injected = True
-            log.append(f"step {engine.steps + 1}: upgrade {cs.id}")
+            log.append(f"step {engine.steps + 1}: upgrade {name}")
         else:
             ids = sorted(cs.snapshots)
             sid = ids[chooser.draw(len(ids))]
@@ -153,4 +154,4 @@ class Injector:
                 sender=sender,
             )
             self.injected = True
-            log.append(f"step {engine.steps + 1}: load snapshot {sid.hex()} into {cs.id}")
+            log.append(f"step {engine.steps + 1}: load snapshot {sid.hex()} into {name}")
