@@ -1,5 +1,5 @@
 """Exploration: schedules/s with 1 and 2 worker processes, and runs to the first failure of a
-planted ordering bug under PCT and under uniform random scheduling (DESIGN.md §6).
+planted ordering bug under PCT and under uniform random scheduling (targets: docs/performance.md).
 
 1. Throughput: ``scenarios/three_workers.py`` (three workers logging 20 entries each, about
    200 steps a run, no failure so every run counts), in this process and on a pool of 2

@@ -1,4 +1,4 @@
-"""Benchmark: executed messages/s for two canisters calling each other (DESIGN §6).
+"""Benchmark: executed messages/s for two canisters calling each other (targets: docs/performance.md).
 
 The exchange: canister A's async update ``ping(b, n)`` runs
 ``for i in range(n): self.total += await self.call(b, "pong", i)`` and B's sync update
@@ -24,7 +24,7 @@ Rows:
 * ``trampoline``: a bare loop driving the same two coroutines with ``send`` through a deque, no
   bookkeeping at all: the practical limit for a Python coroutine simulator.
 
-Targets (DESIGN §6): subnet >= 1.0x SimPy; trampoline within 3x of subnet.
+Targets (docs/performance.md): subnet >= 1.0x SimPy; trampoline within 3x of subnet.
 
 Run: ``python bench/pingpong.py [--quick] [--messages N] [--repeat R]``.
 """

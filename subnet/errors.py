@@ -827,8 +827,8 @@ def _as_principal(p: PrincipalLike) -> Principal:
 # - no_response: whether newer replicas attach an error code to this inter-canister reject
 #   could not be seen; none is attached here.
 # - Nothing: CanisterMethodNotFound is 536 / CANISTER_ERROR in the current replica; 302 /
-#   DESTINATION_INVALID was its number in old replica versions (IC-REFERENCE.md's table still
-#   says 302). The current numbering is used.
+#   DESTINATION_INVALID was its number in old replica versions (older summaries of the
+#   numbering still say 302). The current numbering is used.
 # ---------------------------------------------------------------------------------------------
 
 

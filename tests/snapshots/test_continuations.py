@@ -1,4 +1,4 @@
-"""Calls open across a take and a load (DESIGN §2): a response resumes the frame the loaded heap
+"""Calls open across a take and a load (docs/hazards.md): a response resumes the frame the loaded heap
 holds, traps when it holds none, and a frame whose callback is gone never resumes.
 
 IC sources are abbreviated as in tests/snapshots/__init__.py.

@@ -1,6 +1,6 @@
 """A Hypothesis state machine for snapshots: random take / load / list / delete / replace /
 upload sequences, mixed with updates and calls left in flight, against a reference model of
-the IC's rules and of what a load does to suspended frames (DESIGN §2)."""
+the IC's rules and of what a load does to suspended frames (docs/hazards.md)."""
 
 from dataclasses import dataclass
 
