@@ -1,4 +1,4 @@
-"""Benchmark: executed messages/s for two canisters calling each other (targets: docs/performance.md).
+"""Benchmark: executed messages/s for two canisters calling each other.
 
 The exchange: canister A's async update ``ping(b, n)`` runs
 ``for i in range(n): self.total += await self.call(b, "pong", i)`` and B's sync update

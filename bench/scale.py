@@ -1,4 +1,4 @@
-"""Benchmark: cost per executed message with 10, 1,000 and 10,000 canisters (targets: docs/performance.md).
+"""Benchmark: cost per executed message with 10, 1,000 and 10,000 canisters.
 
 Every canister runs the same code: an async update ``relay(route)`` that, while ``route`` is not
 empty, calls ``relay(route[1:])`` on the canister ``route[0]`` and awaits the reply. The scenario

@@ -1,5 +1,6 @@
-"""Calls open across a take and a load (docs/hazards.md): a response resumes the frame the loaded heap
-holds, traps when it holds none, and a frame whose callback is gone never resumes.
+"""Calls open across a take and a load: a response resumes the frame the loaded heap
+holds, traps when it holds none, and a frame whose callback is gone never resumes (the cases
+of docs/hazards.md).
 
 IC sources are abbreviated as in tests/snapshots/__init__.py.
 """
