@@ -126,18 +126,35 @@ def copy_payload(value: Any) -> Any:
 #   (DSET, d, key, old)   put old back          (DNEW, d, key)      delete the new key
 #   (LSET, l, i, old)     put old back          (LCUT, l, n)        truncate to n items
 #   (SADD, s, x)          add x back            (SDEL, s, x)        discard x
+#   (LPOP, l, x)          append x back (a pop from the end: no copy of the list)
 #   (SNAP, c, copy)       refill c from copy (an operation that reorders or removes: the whole
 #                         container is copied once per execution, so dict order survives)
 
 
-DSET, DNEW, LSET, LCUT, SADD, SDEL, SNAP = range(7)
+DSET, DNEW, LSET, LCUT, SADD, SDEL, SNAP, LPOP = range(8)
+
+
+class Journal(list[tuple[Any, ...]]):
+    """A heap's undo records since its last commit. ``epoch`` counts the commits and rollbacks
+    that emptied it, so a container copies itself (SNAP) at most once per execution."""
+
+    __slots__ = ("epoch",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.epoch = 0
+
+    def reset(self) -> None:
+        self.clear()
+        self.epoch += 1
 
 
 class TrackedDict(dict[Any, Any]):
     """A heap dict: every change is journaled (see the comment above)."""
 
-    __slots__ = ("_journal", "_root")
-    _journal: list[tuple[Any, ...]]  # the owning heap's journal
+    __slots__ = ("_journal", "_root", "_snapped")
+    _journal: Journal  # the owning heap's journal
+    _snapped: int  # the journal epoch in which this container was last copied
     _root: str | None  # the attribute it is in (None: more than one)
 
     def __setitem__(self, key: Any, value: Any) -> None:
@@ -161,7 +178,10 @@ class TrackedDict(dict[Any, Any]):
         return self
 
     def _snap(self) -> None:
-        self._journal.append((SNAP, self, list(dict.items(self))))
+        journal = self._journal
+        if self._snapped != journal.epoch:  # once per execution: the copy undoes the rest
+            self._snapped = journal.epoch
+            journal.append((SNAP, self, list(dict.items(self))))
 
     def __delitem__(self, key: Any) -> None:
         self._snap()
@@ -183,8 +203,9 @@ class TrackedDict(dict[Any, Any]):
 class TrackedList(list[Any]):
     """A heap list: every change is journaled (see the comment above)."""
 
-    __slots__ = ("_journal", "_root")
-    _journal: list[tuple[Any, ...]]  # the owning heap's journal
+    __slots__ = ("_journal", "_root", "_snapped")
+    _journal: Journal  # the owning heap's journal
+    _snapped: int  # the journal epoch in which this container was last copied
     _root: str | None  # the attribute it is in (None: more than one)
 
     def __setitem__(self, index: Any, value: Any) -> None:
@@ -207,13 +228,20 @@ class TrackedList(list[Any]):
         return self
 
     def _snap(self) -> None:
-        self._journal.append((SNAP, self, list(self)))
+        journal = self._journal
+        if self._snapped != journal.epoch:  # once per execution: the copy undoes the rest
+            self._snapped = journal.epoch
+            journal.append((SNAP, self, list(self)))
 
     def insert(self, index: Any, value: Any) -> None:
         self._snap()
         list.insert(self, index, value)
 
     def pop(self, index: Any = -1) -> Any:
+        if index == -1 or index == len(self) - 1:  # from the end: cheap to undo
+            value = list.pop(self)
+            self._journal.append((LPOP, self, value))
+            return value
         self._snap()
         return list.pop(self, index)
 
@@ -246,8 +274,9 @@ class TrackedList(list[Any]):
 class TrackedSet(set[Any]):
     """A heap set: every change is journaled (see the comment above)."""
 
-    __slots__ = ("_journal", "_root")
-    _journal: list[tuple[Any, ...]]  # the owning heap's journal
+    __slots__ = ("_journal", "_root", "_snapped")
+    _journal: Journal  # the owning heap's journal
+    _snapped: int  # the journal epoch in which this container was last copied
     _root: str | None  # the attribute it is in (None: more than one)
 
     def add(self, value: Any) -> None:
@@ -271,7 +300,10 @@ class TrackedSet(set[Any]):
         return value
 
     def _snap(self) -> None:
-        self._journal.append((SNAP, self, set(self)))
+        journal = self._journal
+        if self._snapped != journal.epoch:  # once per execution: the copy undoes the rest
+            self._snapped = journal.epoch
+            journal.append((SNAP, self, set(self)))
 
     def clear(self) -> None:
         self._snap()
@@ -319,11 +351,20 @@ class _Opaque(Exception):
     """A value holds a mutable object the journal cannot follow (a ``bytearray``)."""
 
 
-def _undo(journal: list[tuple[Any, ...]]) -> None:
-    """Undo the journal's records, last first."""
-    for record in reversed(journal):
+def _undo(journal: Journal) -> None:
+    """Undo the journal's records, last first. A container copied in this execution (SNAP)
+    is put back by its copy: its later records are skipped, since changes after the copy are
+    not all journaled (it is copied once per execution)."""
+    copied: dict[int, int] = {}  # container id -> index of its copy in the journal
+    for index, record in enumerate(journal):
+        if record[0] == SNAP:
+            copied.setdefault(id(record[1]), index)
+    for index in range(len(journal) - 1, -1, -1):
+        record = journal[index]
         op = record[0]
         c = record[1]
+        if copied and op != SNAP and copied.get(id(c), index) < index:
+            continue
         if op == DSET:
             dict.__setitem__(c, record[2], record[3])
         elif op == DNEW:
@@ -336,6 +377,8 @@ def _undo(journal: list[tuple[Any, ...]]) -> None:
             set.add(c, record[2])
         elif op == SDEL:
             set.discard(c, record[2])
+        elif op == LPOP:
+            list.append(c, record[2])
         else:  # SNAP
             kind = type(c)
             if kind is TrackedDict:
@@ -346,7 +389,7 @@ def _undo(journal: list[tuple[Any, ...]]) -> None:
             else:
                 set.clear(c)
                 set.update(c, record[2])
-    journal.clear()
+    journal.reset()
 
 
 CHUNK = 1024  # entries per cached piece of a large dict's image
@@ -423,7 +466,7 @@ class Heap:
         self._committed: dict[str, tuple[Any, bytes | None]] = {}
         self._images: dict[str, bytes] = {}  # cached encodings of committed attributes
         self._chunks: dict[str, _DictChunks] = {}  # large dicts' images, in pieces
-        self.journal: list[tuple[Any, ...]] = []
+        self.journal = Journal()
 
     # -- adopting values ------------------------------------------------------------------------
     def _adopt(self, value: Any, root: str | None) -> Any:
@@ -458,6 +501,7 @@ class Heap:
             raise _Opaque  # encodable but not ours to track
         out._journal = self.journal
         out._root = root
+        out._snapped = -1
         return out
 
     def _adopt_key(self, value: Any) -> Any:
@@ -484,8 +528,10 @@ class Heap:
             for v in c:
                 self._adopt_key(v)
 
-    def _check_record(self, record: tuple[Any, ...]) -> None:
-        """Adopt what one journal record wrote (the value now at that place)."""
+    def _check_record(self, record: tuple[Any, ...], scanned: dict[int, int]) -> None:
+        """Adopt what one journal record wrote (the value now at that place). ``scanned`` maps
+        a container's id to the index from which this commit already checked it to its end,
+        so that many appends (or copies) of one container are checked once, not once each."""
         op = record[0]
         c = record[1]
         root = c._root
@@ -504,7 +550,12 @@ class Heap:
                 if type(v) not in IMMUTABLE_SCALARS:
                     list.__setitem__(c, i, self._adopt(v, root))
         elif op == LCUT:
-            for i in range(record[2], len(c)):
+            start = record[2]
+            done = scanned.get(id(c))
+            if done is not None and done <= start:
+                return
+            scanned[id(c)] = start
+            for i in range(start, len(c) if done is None else done):
                 v = list.__getitem__(c, i)
                 if type(v) not in IMMUTABLE_SCALARS:
                     list.__setitem__(c, i, self._adopt(v, root))
@@ -512,7 +563,9 @@ class Heap:
             if record[2] in c:
                 self._adopt_key(record[2])
         elif op == SNAP:
-            self._check_children(c, root)
+            if scanned.get(id(c)) != 0:
+                scanned[id(c)] = 0
+                self._check_children(c, root)
 
     # -- commit and rollback --------------------------------------------------------------------
     def commit(self, instance: object) -> None:
@@ -537,8 +590,9 @@ class Heap:
         try:
             dirty: set[str | None] = set()
             chunks = self._chunks
+            scanned: dict[int, int] = {}
             for record in journal:
-                self._check_record(record)
+                self._check_record(record, scanned)
                 root = record[1]._root
                 dirty.add(root)
                 if chunks and root in chunks:
@@ -581,7 +635,7 @@ class Heap:
             if old is None or old[0] is not entry[0] or entry[1] is not None:
                 images.pop(name, None)
         self._committed = new
-        journal.clear()
+        journal.reset()
 
     def _culprit(self, state: dict[str, Any], dirty: set[str | None]) -> str:
         """The attribute to name in an error: the first changed one, in attribute order."""

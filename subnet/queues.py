@@ -96,10 +96,9 @@ context id)``, the origin of every message it caused."""
 
 
 class SourcesView:
-    """What a strategy may know of a ready source: its kind, its canister, its sender (for a
-    request queue), and the causal chain its next message belongs to: the ingress message (or
-    timer) that started it, followed through every call and response it caused. Read-only; it
-    hands out no engine objects."""
+    """What a strategy may know of a ready source: the causal chain its next message belongs
+    to, the ingress message (or timer) that started it, followed through every call and
+    response it caused. Read-only; it hands out no engine objects."""
 
     __slots__ = ("_callbacks", "_canisters", "_sources")
 
@@ -112,11 +111,6 @@ class SourcesView:
         self._sources = sources
         self._callbacks = callbacks
         self._canisters = canisters
-
-    def describe(self, sid: int) -> tuple[SourceKind, Principal, Principal | None]:
-        src = self._sources[sid]
-        sender = src.sender if isinstance(src, Source) else None
-        return src.kind, src.canister.id, sender
 
     def chain(self, sid: int) -> Chain:
         """The causal chain of the next message of source ``sid``."""
@@ -132,7 +126,7 @@ class SourcesView:
 
     def _of_callback(self, callback_id: int | None) -> Chain:
         """The chain of the call context that made call ``callback_id``."""
-        for _ in range(10_000):  # a chain of calls is finite; the bound only guards a bug
+        while True:  # up the chain of calls: each open call context was opened by a call
             cb = self._callbacks.get(callback_id) if callback_id is not None else None
             if cb is None:
                 return ("system", callback_id)
@@ -147,7 +141,6 @@ class SourcesView:
                     return ("timer", ctx.canister)
                 return ("system", ctx.id)
             callback_id = ctx.origin_callback
-        return ("system", callback_id)
 
 
 def rebalanced(ready: ReadySet | SortedList) -> ReadySet | SortedList:

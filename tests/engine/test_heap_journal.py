@@ -162,3 +162,26 @@ def test_a_large_dicts_image_follows_changes_piece_by_piece():
     box.big[1] = 9
     heap.rollback(box)  # undone before any commit: the image stays the committed one
     assert heap.image() == plain_image()
+
+
+def test_cheap_undo_records_and_one_copy_per_execution():
+    from subnet.heap import LPOP, SNAP
+
+    box, heap = committed(stack=[1, 2, 3], d={i: i for i in range(10)})
+    assert box.stack.pop() == 3
+    assert [r[0] for r in heap.journal] == [LPOP]  # a pop from the end copies nothing
+    for key in range(5):
+        del box.d[key]
+    assert [r[0] for r in heap.journal].count(SNAP) == 1  # the dict is copied once
+    box.stack.extend(range(1000))
+    box.stack.append([1])  # one new container among many appended scalars
+    heap.commit(box)
+    assert type(box.stack[-1]) is TrackedList
+    box.stack.insert(0, 9)
+    heap.rollback(box)
+    assert box.stack[:3] == [1, 2, 0] and list(box.d) == [5, 6, 7, 8, 9]
+    box.d[0] = 0
+    del box.d[5]  # a new execution copies again (and the undo restores the order)
+    assert [r[0] for r in heap.journal].count(SNAP) == 1
+    heap.rollback(box)
+    assert list(box.d) == [5, 6, 7, 8, 9]
