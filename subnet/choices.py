@@ -97,18 +97,9 @@ class Chooser:
             return 0
         if p >= 1:
             return 1
-        if len(self.choices) < len(self.prefix):
-            value = self._recorded(2)
-        elif self.rng is not None:
-            value = 1 if self.rng.random() < p else 0
-        elif self.strict:
-            self._past_the_end()
-        else:
-            value = 0
-        self.choices.append(value)
-        if self.sizes is not None:
-            self.sizes.append(2)
-        return value
+        if self.rng is None or len(self.choices) < len(self.prefix):
+            return self.draw(2)  # from the record, or the simplest choice (or a divergence)
+        return self.decide(2, 1 if self.rng.random() < p else 0)
 
     def decide(self, n: int, proposal: int) -> int:
         """Record ``proposal``, the choice a deterministic policy made among ``n`` options; when

@@ -246,20 +246,6 @@ class Executor(Router):
         self.trace.emit("exec", cs.id, ctx.method, ("response", ctx.id, "trap", cb.id))
         return ("response", cs.id, ctx.method, "trap")
 
-    def _run(
-        self,
-        cs: CanisterState,
-        ctx: CallContext,
-        info: MethodInfo | None,
-        args: tuple[Any, ...] | None,
-        resume: tuple[CoroutineType[Any, Any, Any], Any, Reject | None] | None,
-    ) -> str:
-        """Run one message execution: start a method, or resume a frame with a response.
-
-        Returns the outcome: "reply", "reject", "await" (suspended on a call), or "trap".
-        """
-        return self._execute(cs, ctx, info, args, resume, None)
-
     def _execute(
         self,
         cs: CanisterState,
@@ -269,9 +255,10 @@ class Executor(Router):
         resume: tuple[CoroutineType[Any, Any, Any], Any, Reject | None] | None,
         image: Any,
     ) -> str:
-        """The body of :meth:`_run`. ``image`` is the stable memory at the start of the
-        execution: None for a new execution (taken here), or the one a call refused at once
-        continues with."""
+        """Run one message execution: start a method (``info``, ``args``) or resume a frame
+        with a response (``resume``). Returns the outcome: "reply", "reject", "await" or
+        "trap". ``image`` is the stable memory at the start of the execution: None for a new
+        execution (taken here), or the one a call refused at once continues with."""
         if image is None:
             cs.timer_at_start = cs.global_timer
             image = cs.stable.fork()

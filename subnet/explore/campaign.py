@@ -112,18 +112,25 @@ def explore(
     done = 0
     steps = 0
     exhausted = False
+
+    def counted(result: RunResult) -> bool:
+        """Count one run's result; whether the campaign stops here."""
+        nonlocal done, steps
+        done += 1
+        steps += result.steps
+        if progress is not None:
+            progress(done, len(failures) + (result.failure is not None))
+        if result.failure is None:
+            return False
+        failures.append(result.failure)
+        return stop_at_first
+
     if strategy == "dfs":
         prefix: list[int] | None = []
         while prefix is not None and done < runs:
             result = _one(loaded, settings, 0, prefix)
-            done += 1
-            steps += result.steps
-            if progress is not None:
-                progress(done, len(failures) + (result.failure is not None))
-            if result.failure is not None:
-                failures.append(result.failure)
-                if stop_at_first:
-                    break
+            if counted(result):
+                break
             prefix = _next_prefix(result.choices, result.sizes)
         exhausted = prefix is None
     else:
@@ -143,14 +150,8 @@ def explore(
                     _one, [spec] * runs, [settings] * runs, seeds, [()] * runs, chunksize=chunk
                 )
             for result in results:
-                done += 1
-                steps += result.steps
-                if progress is not None:
-                    progress(done, len(failures) + (result.failure is not None))
-                if result.failure is not None:
-                    failures.append(result.failure)
-                    if stop_at_first:
-                        break
+                if counted(result):
+                    break
         finally:
             if owned is not None:
                 owned.shutdown(cancel_futures=True)
