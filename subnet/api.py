@@ -146,7 +146,7 @@ class Subnet:
         self.default_identity: Principal = identity_principal("default")
         self._closed = False
         self._management = Management(self.engine, self.ids, seed, self.snapshot_policy)
-        self._client = ManagementClient(self.submit_and_wait)
+        self._client = ManagementClient(self.submit)
 
     @property
     def snapshot_guard(self) -> SnapshotGuard:
@@ -313,12 +313,6 @@ class Subnet:
             target = self.canister_id(target)
         ing = self.engine.submit(sender or self.default_identity, target, method, args)
         return PendingCall(self, ing)
-
-    async def submit_and_wait(
-        self, target: Principal, method: str, *args: Any, sender: Principal | None = None
-    ) -> Any:
-        """Submit an ingress call and wait for its reply (raises its :class:`Reject`)."""
-        return await self.submit(target, method, *args, sender=sender)
 
     async def step(self) -> StepInfo | None:
         """Perform exactly one scheduling step; returns what it did, or ``None`` if idle."""

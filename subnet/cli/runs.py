@@ -249,7 +249,7 @@ def cmd_trace_show(args: argparse.Namespace) -> int:
         line = f"Failure: {failure.get('kind')} at step {failure.get('step')}: "
         out(colour(sys.stdout, "1;31", one_line(line + str(failure.get("message")))))
         for injected in failure.get("injections") or ():
-            out(f"  injected: {one_line(_named_text(str(injected), names))}")
+            out(f"  injected: {one_line(str(injected))}")
     for event in recorded.events:
         where = _name(event.canister, names)
         if event.kind == "hazard":
@@ -270,12 +270,6 @@ def _name(value: Any, names: dict[Any, str]) -> Any:
     if isinstance(value, Principal):
         return names.get(value, value)
     return value
-
-
-def _named_text(text: str, names: dict[Any, str]) -> str:
-    for cid, name in names.items():
-        text = text.replace(str(cid), name)
-    return text
 
 
 def one_line(text: str) -> str:
