@@ -469,9 +469,13 @@ class Heap:
         self.journal = Journal()
 
     # -- adopting values ------------------------------------------------------------------------
-    def _adopt(self, value: Any, root: str | None) -> Any:
+    def _adopt(self, value: Any, root: str | None, top: bool = False) -> Any:
         """``value`` as heap data: containers become tracked (copies, journaling to this heap),
-        anything else is checked to be plain data (raises ``HeapError`` or ``_Opaque``)."""
+        anything else is checked to be plain data (raises ``HeapError``). An attribute (``top``)
+        that is a ``bytearray`` or another encodable value this heap does not know raises
+        ``_Opaque``: it is kept as an image, as before; inside a container, a ``bytearray``
+        becomes ``bytes`` and other such values are kept as they are (immutable ones: an
+        ``IntEnum`` member, a ``Decimal``)."""
         kind = type(value)
         if kind in IMMUTABLE_SCALARS:
             return value
@@ -495,10 +499,14 @@ class Heap:
         elif kind is frozenset:
             return frozenset(self._adopt_key(v) for v in value)
         elif kind is bytearray:
-            raise _Opaque
+            if top:
+                raise _Opaque
+            return bytes(value)
         else:
             encode(value)  # raises HeapError with the codec's own words
-            raise _Opaque  # encodable but not ours to track
+            if top:
+                raise _Opaque  # encodable but not ours to track
+            return value
         out._journal = self.journal
         out._root = root
         out._snapped = -1
@@ -606,7 +614,7 @@ class Heap:
                     new[name] = before
                     continue
                 try:
-                    adopted = self._adopt(value, name)
+                    adopted = self._adopt(value, name, top=True)
                 except _Opaque:
                     new[name] = (value, encode(value))
                     continue

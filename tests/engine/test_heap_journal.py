@@ -185,3 +185,20 @@ def test_cheap_undo_records_and_one_copy_per_execution():
     assert [r[0] for r in heap.journal].count(SNAP) == 1
     heap.rollback(box)
     assert list(box.d) == [5, 6, 7, 8, 9]
+
+
+def test_unusual_plain_values_inside_containers_commit_and_roll_back():
+    from enum import IntEnum
+
+    class Level(IntEnum):
+        HIGH = 2
+
+    box, heap = committed(d={})
+    box.d["buf"] = bytearray(b"ab")  # becomes bytes in the heap
+    box.d["level"] = Level.HIGH  # kept as it is
+    heap.commit(box)
+    assert box.d["buf"] == b"ab" and type(box.d["buf"]) is bytes
+    assert box.d["level"] is Level.HIGH
+    box.d["level"] = 1
+    heap.rollback(box)
+    assert box.d["level"] is Level.HIGH
