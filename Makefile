@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check subnet actors scenarios tests bench
 	$(BIN)/ruff format --check subnet actors scenarios tests bench
 	$(BIN)/mypy
+
+fuzz: $(VENV)/.installed-test
+	SUBNET_FUZZ=1 $(BIN)/python -m pytest tests/hostile -p no:randomly -q
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m pip install -q -e '.[bench]'

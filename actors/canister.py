@@ -22,12 +22,18 @@ Hooks: ``init(*args)`` runs on install and reinstall; ``pre_upgrade()`` on the o
 before an upgrade and ``post_upgrade(*args)`` on the new one. A plain ``__init__(self)`` (no
 arguments) is a field initialiser: it runs whenever a fresh heap is built (install, reinstall,
 upgrade), like Motoko's non-stable ``let``/``var`` declarations.
+
+System tasks (each runs as a message execution of its own, like ``global_timer()``):
+``heartbeat()`` once per round (``canister_heartbeat``), ``on_low_wasm_memory()`` when the
+memory left under ``wasm_memory_limit`` falls below ``wasm_memory_threshold``
+(``canister_on_low_wasm_memory``); see docs/concepts.md.
 """
 
 from __future__ import annotations
 
 import hashlib
 import inspect
+import weakref
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
@@ -46,6 +52,7 @@ if TYPE_CHECKING:
         def version(self) -> int: ...
         def caller(self) -> Principal: ...
         def time(self) -> int: ...
+        def msg_deadline(self) -> int: ...
         def stable_api(self) -> Any: ...
         def set_global_timer(self, deadline: int) -> int: ...
         def set_certified_data(self, data: bytes) -> None: ...
@@ -54,6 +61,14 @@ if TYPE_CHECKING:
 
 
 HOOKS = frozenset({"init", "pre_upgrade", "post_upgrade"})
+
+SYSTEM_TASKS = ("heartbeat", "on_low_wasm_memory")
+"""Methods the system runs as tasks of their own: ``canister_heartbeat`` (once per round) and
+``canister_on_low_wasm_memory`` (when the Wasm memory left falls below the threshold)."""
+
+TASK_CLASSES: weakref.WeakSet[type] = weakref.WeakSet()
+"""Every live canister class that defines a system task (the engine looks for due tasks only
+while this set is not empty)."""
 
 
 class Trap(Exception):
@@ -161,14 +176,18 @@ class Call:
     The awaitable yields itself to the engine, which registers a callback holding the id of this
     suspended frame (its *continuation*) and ends the message execution. The response resumes
     the frame: a reply is the value of the ``await``, a reject raises ``Reject`` there.
+    ``timeout`` is None for an unbounded-wait call, or the seconds of a bounded-wait one.
     """
 
-    __slots__ = ("args", "method", "target")
+    __slots__ = ("args", "method", "target", "timeout")
 
-    def __init__(self, target: Any, method: str, args: tuple[Any, ...]) -> None:
+    def __init__(
+        self, target: Any, method: str, args: tuple[Any, ...], timeout: int | None = None
+    ) -> None:
         self.target = target
         self.method = method
         self.args = args
+        self.timeout = timeout
 
     def __await__(self) -> Generator[Call, Any, Any]:
         return (yield self)
@@ -192,6 +211,7 @@ class Canister:
     __slots__ = ("_system",)
     _system: _SystemApi | None  # set by the engine while the canister runs on a subnet
     __canister_methods__: ClassVar[dict[str, MethodInfo]] = {}
+    __system_tasks__: ClassVar[tuple[str, ...]] = ()
     _module_hash: ClassVar[bytes | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -211,6 +231,10 @@ class Canister:
                     del methods[attr]  # overridden by a plain method
         cls.__canister_methods__ = methods
         cls._module_hash = None
+        tasks = tuple(name for name in SYSTEM_TASKS if callable(getattr(cls, name, None)))
+        cls.__system_tasks__ = tasks
+        if tasks:
+            TASK_CLASSES.add(cls)
 
     # -- the system API (ic0), available during a message execution -----------------------
     def _sys(self) -> _SystemApi:
@@ -268,9 +292,28 @@ class Canister:
         """Reject the current call now (``ic0.msg_reject``, CANISTER_REJECT); state is kept."""
         self._sys().reject(message)
 
-    def call(self, target: Any, method: str, *args: Any) -> Call:
-        """Call ``method`` of canister ``target``; ``await`` it for the reply (or a Reject)."""
-        return Call(target, method, args)
+    def call(self, target: Any, method: str, *args: Any, timeout: int | None = None) -> Call:
+        """Call ``method`` of canister ``target``; ``await`` it for the reply (or a Reject).
+
+        Without ``timeout`` the call is an *unbounded-wait* (guaranteed response) call: the
+        caller waits for the callee's answer however long it takes. ``timeout=seconds`` makes
+        it a *bounded-wait* (best-effort response) call, like ``Call::bounded_wait`` with
+        ``change_timeout`` in the Rust CDK (``ic0.call_with_best_effort_response``): the
+        system answers it with ``SYS_UNKNOWN`` once its deadline passes without a response,
+        whether or not the callee executed it; the timeout is silently capped at 300 seconds
+        (the IC's ``MAX_CALL_TIMEOUT``)."""
+        if timeout is not None and (type(timeout) is not int or not 0 <= timeout < 1 << 32):
+            raise ValueError(
+                f"a call's timeout is a whole number of seconds (a u32), not {timeout!r}"
+            )
+        return Call(target, method, args, timeout)
+
+    def msg_deadline(self) -> int:
+        """The deadline of the current message in ns since the epoch (``ic0.msg_deadline``,
+        ``ic_cdk::api::msg_deadline``): after it the caller may stop waiting for the response.
+        Set for a bounded-wait call and its callbacks; 0 for an unbounded-wait call, an
+        ingress message, a query or a system task."""
+        return self._sys().msg_deadline()
 
     @classmethod
     def module_hash(cls) -> bytes:

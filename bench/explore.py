@@ -10,6 +10,10 @@ planted ordering bug under PCT and under uniform random scheduling (targets: doc
    order; PCT, which keeps one thread ahead of the others until a priority change, often does.
    For ``TRIALS`` campaign seeds, the runs needed to hit it (capped at ``CAP``); target: PCT
    needs at least 5x fewer.
+3. Shrinking a snapshot-fault failure (``scenarios/lock_race.py``, snapshot faults on the vault):
+   the explorer's own search and shrinker, against the same bug found and shrunk by Hypothesis
+   through ``check_schedule`` (derandomized, no example database); the length of each shrunk
+   choice list. Target: Hypothesis within 20x of the explorer.
 
     python bench/explore.py [--quick]
 """
@@ -27,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from subnet import Subnet  # noqa: E402
-from subnet.explore import Scenario, explore  # noqa: E402
+from subnet.explore import Scenario, SnapshotFaults, check_schedule, explore  # noqa: E402
 
 WORKLOAD = str(ROOT / "scenarios" / "three_workers.py")
 K = 3
@@ -97,6 +101,21 @@ def main() -> None:
             f"   {strategy:>6}: median {statistics.median(counts):.0f}, mean "
             f"{statistics.mean(counts):.1f} runs; found in {hits}/{trials} campaigns"
         )
+    print()
+    print("3. finding and shrinking a snapshot-fault failure of scenarios/lock_race.py")
+    lock_race = str(ROOT / "scenarios" / "lock_race.py")
+    faults = SnapshotFaults(("vault",), 0.05)
+    t = time.perf_counter()
+    result = explore(lock_race, runs=500, seed=0, faults=faults)
+    explorer_s = time.perf_counter() - t
+    shrunk = result.shrunk
+    assert shrunk is not None, "the explorer did not find the lock race"
+    print(
+        f"   explorer:   {explorer_s:.2f} s ({result.runs} runs to find it), shrunk to "
+        f"{len(shrunk.choices)} choices, {len(shrunk.injections)} injection(s)"
+    )
+    hypothesis_s, injections = _hypothesis_shrink(lock_race, faults)
+    print(f"   hypothesis: {hypothesis_s:.2f} s, shrunk to {injections} injection(s)")
     speedup = rates[2] / rates[1]
     ratio = statistics.mean(found["random"]) / statistics.mean(found["pct"])
     print(
@@ -104,6 +123,42 @@ def main() -> None:
         f"random / PCT runs to first failure = {ratio:.1f}x (target >= 5x; random capped at "
         f"{cap}, so a lower bound)"
     )
+    print(
+        f"ratio: Hypothesis / explorer time to a shrunk failure = "
+        f"{hypothesis_s / explorer_s:.1f}x (target <= 20x)"
+    )
+
+
+def _hypothesis_shrink(scenario: str, faults: SnapshotFaults) -> tuple[float, int]:
+    """Seconds for Hypothesis to find and shrink the failure, and the injections left."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    lengths: list[int] = []
+
+    @settings(
+        max_examples=500,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(st.data())
+    def prop(data: st.DataObject) -> None:
+        try:
+            check_schedule(data, scenario, faults=faults)
+        except AssertionError as exc:
+            lengths.append(str(exc).count("injected: "))
+            raise
+
+    t = time.perf_counter()
+    try:
+        prop()
+    except AssertionError:
+        pass
+    else:
+        raise SystemExit("Hypothesis did not find the lock race")
+    return time.perf_counter() - t, lengths[-1] if lengths else -1
 
 
 if __name__ == "__main__":

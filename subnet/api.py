@@ -18,6 +18,7 @@ import anyio.lowlevel
 
 from actors.canister import Canister
 
+from .budget import DEFAULT_LIMIT_S, WATCHDOG
 from .codec import write_atomic
 from .engine import Engine, StepInfo, fewer_collections
 from .errors import Reject
@@ -26,12 +27,21 @@ from .guards import SnapshotGuard
 from .ids import MANAGEMENT, CanisterIdAllocator, Principal, identity_principal
 from .management import Management, ManagementClient, SnapshotPolicy
 from .messages import Ingress
-from .routing import DEFAULT_START_TIME_NS, DEFAULT_STEP_NS
+from .routing import DEFAULT_ROUND_NS, DEFAULT_START_TIME_NS, DEFAULT_STEP_NS
 from .strategies import Strategy, make_strategy
 from .trace import encode_trace
 from .view import CanisterView
 
 STEPS_PER_CHECKPOINT = 256
+DEFAULT_IDLE_LIMIT = 1_000_000
+"""The most steps ``run_until_idle()`` takes before it decides the subnet never goes idle."""
+RUNAWAY_WINDOW = 1_000
+_RUNAWAY_KINDS = {
+    "timer": "the global timer",
+    "ingress": "ingress messages to",
+    "request": "requests to",
+    "response": "responses in",
+}
 
 
 class SubnetError(RuntimeError):
@@ -131,7 +141,24 @@ class Subnet:
         start_time_ns: int = DEFAULT_START_TIME_NS,
         step_ns: int = DEFAULT_STEP_NS,
         scenario: str | None = None,
+        execution_limit: float | None = DEFAULT_LIMIT_S,
+        idle_limit: int | None = DEFAULT_IDLE_LIMIT,
+        round_ns: int = DEFAULT_ROUND_NS,
     ) -> None:
+        if execution_limit is not None and (
+            isinstance(execution_limit, bool)
+            or not isinstance(execution_limit, int | float)
+            or not execution_limit > 0
+        ):
+            raise ValueError(
+                f"execution_limit is a number of seconds above 0, or None, not {execution_limit!r}"
+            )
+        if idle_limit is not None and (
+            isinstance(idle_limit, bool) or not isinstance(idle_limit, int) or idle_limit < 1
+        ):
+            raise ValueError(
+                f"idle_limit is a number of steps above 0, or None, not {idle_limit!r}"
+            )
         self.seed = seed
         self.scenario = scenario
         self.engine = Engine(
@@ -139,14 +166,17 @@ class Subnet:
             start_time_ns=start_time_ns,
             step_ns=step_ns,
             orphan_policy=orphan_policy,
+            round_ns=round_ns,
         )
+        self.engine.execution_limit = execution_limit
+        self.idle_limit = idle_limit
         self.ids = CanisterIdAllocator()
         self.snapshot_policy = SnapshotPolicy(snapshot_guard, max_snapshots_per_canister)
         self._names: dict[str, Principal] = {}
         self.default_identity: Principal = identity_principal("default")
         self._closed = False
         self._management = Management(self.engine, self.ids, seed, self.snapshot_policy)
-        self._client = ManagementClient(self.submit)
+        self._client = ManagementClient(self.submit, self._harness_call)
 
     @property
     def snapshot_guard(self) -> SnapshotGuard:
@@ -202,6 +232,7 @@ class Subnet:
         if not self._closed:
             self._closed = True
             self.engine.close()
+            WATCHDOG.disarm()  # the next execution, of any subnet, arms it again
 
     # -- identities and names -----------------------------------------------------------------
     def identity(self, name: str) -> Principal:
@@ -320,22 +351,67 @@ class Subnet:
         return self.engine.step()
 
     async def run_until_idle(self, max_steps: int | None = None) -> int:
-        """Step until nothing is left to do (or ``max_steps`` steps); returns the count."""
+        """Step until nothing is left to do (or ``max_steps`` steps); returns the count.
+
+        Without ``max_steps``, a subnet that never goes idle (a global timer that re-arms
+        itself for the next step, two canisters calling each other forever) is stopped after
+        ``Subnet(idle_limit=...)`` steps (default 1,000,000) with a :class:`SubnetError`
+        naming what kept it busy."""
+        limit = max_steps if max_steps is not None else self.idle_limit
         total = 0
         step = self.engine._step
         with fewer_collections():
-            while max_steps is None or total < max_steps:
+            while limit is None or total < limit:
                 batch = STEPS_PER_CHECKPOINT
-                if max_steps is not None:
-                    batch = min(batch, max_steps - total)
+                if limit is not None:
+                    batch = min(batch, limit - total)
                 n = 0
                 while n < batch and step() is not None:
                     n += 1
                 total += n
                 await anyio.lowlevel.checkpoint()
                 if n < batch:
-                    break
+                    return total
+        if max_steps is None and self.engine.busy():
+            raise SubnetError(self._runaway(total))
         return total
+
+    def _runaway(self, steps: int, doing: str = "run_until_idle") -> str:
+        """Why the subnet is still busy after ``steps`` steps: the busiest recent executions."""
+        names = {cid: name for name, cid in self._names.items()}
+        counts: dict[tuple[str, str, str], int] = {}
+        recent = 0
+        for event in reversed(self.engine.trace.raw):
+            if event[2] != "exec":
+                continue
+            kind = _RUNAWAY_KINDS.get(event[5][0], str(event[5][0]))
+            cid = event[3]
+            key = (kind, names.get(cid, str(cid)), event[4])
+            counts[key] = counts.get(key, 0) + 1
+            recent += 1
+            if recent == RUNAWAY_WINDOW:
+                break
+        busiest = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:3]
+        what = "; ".join(
+            f"{kind} of {name} ran {n:,} times"
+            if kind == "the global timer"
+            else f"{kind} {name}.{method} ran {n:,} times"
+            for (kind, name, method), n in busiest
+        )
+        timer = any(kind == "the global timer" for (kind, _, _), _ in busiest)
+        hint = " (a timer that re-arms itself for the next step never lets it rest)"
+        if not timer:
+            hint = ""
+        bounded = (
+            "Pass max_steps=N to run a bounded number of steps, or "
+            if doing == "run_until_idle"
+            else ""
+        )
+        return (
+            f"{doing}: the subnet is still busy after {steps:,} steps; in the last "
+            f"{recent:,} executions, {what}{hint}. {bounded or 'Use '}Subnet(idle_limit=None) "
+            f"to wait without limit"
+        )
 
     async def _drive_until(self, done: Any) -> None:
         with fewer_collections():
@@ -344,6 +420,8 @@ class Subnet:
     async def _drive(self, done: Any) -> None:
         engine = self.engine
         step = engine._step
+        limit = self.idle_limit
+        total = 0
         while not done():
             for _ in range(STEPS_PER_CHECKPOINT):
                 if done():
@@ -355,6 +433,9 @@ class Subnet:
                         "the subnet is idle but the awaited call has no answer (a canister is "
                         "waiting for something that will never happen)"
                     )
+            total += STEPS_PER_CHECKPOINT
+            if limit is not None and total >= limit and not done():
+                raise SubnetError(self._runaway(total, "awaiting a call"))
             await anyio.lowlevel.checkpoint()
 
     # -- inspection ---------------------------------------------------------------------------
@@ -397,6 +478,11 @@ class Subnet:
     def save_trace(self, path: str | os.PathLike[str]) -> None:
         """Write the trace (metadata, decisions, events) as CBOR, atomically."""
         write_atomic(path, self.trace_bytes())
+
+    def _harness_call(self, method: str, record: Any) -> PendingCall:
+        """The harness canister's call to the management canister (``net.management`` sends
+        the methods only canisters may call this way)."""
+        return PendingCall(self, self._management.harness_call(method, record))
 
     @property
     def management(self) -> ManagementClient:

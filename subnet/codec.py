@@ -6,14 +6,19 @@ back a tuple) and 55802 for principals. Sets are encoded in a sorted, canonical 
 bytes never depend on Python's per-process string hashing; dicts keep insertion order.
 
 A *document* is a file with a header: ``{"format": NAME, "version": N, ...}``. Readers check
-both and refuse, with a clear message, a file of another format or version.
+both and refuse, with a clear message, a file of another format or version. A *sealed* document
+keeps its body as the CBOR bytes of a map, next to their SHA-256 (``{"format": NAME,
+"version": N, "sha256": DIGEST, "body": BYTES}``): a reader decodes the body only when the
+digest matches, so a damaged file is refused before any of it is trusted.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any, TypeAlias, TypeVar
 
@@ -100,9 +105,70 @@ def encode(value: Any) -> bytes:
         raise HeapError(str(exc) or type(exc).__name__) from None
 
 
+_SCALARS = frozenset({int, bool, float, type(None), Principal})
+
+
+def size_over(values: tuple[Any, ...], limit: int) -> int | None:
+    """The size of a message payload (``values``, its arguments or its reply) when it is over
+    ``limit`` bytes, else None. The size is that of the payload's CBOR encoding, close to
+    Candid's for the same values. Scalars and strings are bounded without encoding, so the
+    common small payload costs a loop over its items."""
+    bound = 0
+    for value in values:
+        kind = type(value)
+        if kind is bytes:
+            bound += len(value) + 9
+        elif kind is str:
+            bound += 4 * len(value) + 9
+        elif kind in _SCALARS:
+            bound += 32
+        else:
+            bound = limit + 1  # a container: measure it
+            break
+    if bound <= limit:
+        return None
+    try:
+        size = len(encode(values))
+    except HeapError:
+        return None  # not plain data: refused elsewhere, with its own message
+    return size if size > limit else None
+
+
 def decode(data: bytes) -> Any:
-    """Decode what :func:`encode` produced."""
-    return cbor2.loads(data, semantic_decoders=_DECODERS)
+    """Decode what :func:`encode` produced (raises ``HeapError`` for bytes that are not CBOR:
+    whatever the CBOR decoder raises on them, never another exception)."""
+    try:
+        return cbor2.loads(data, semantic_decoders=_DECODERS)
+    except Exception as exc:  # cbor2's errors are not ValueErrors; a semantic tag raises any
+        raise HeapError(f"not a valid CBOR image: {exc}") from None
+
+
+def _decode_whole(data: bytes) -> Any:
+    """One CBOR item that is the whole of ``data`` (``HeapError`` otherwise)."""
+    stream = io.BytesIO(data)
+    try:
+        value = cbor2.CBORDecoder(stream, semantic_decoders=_DECODERS).decode()
+    except Exception as exc:  # as in decode()
+        raise HeapError(str(exc) or type(exc).__name__) from None
+    if stream.tell() != len(data):
+        raise HeapError(f"{len(data) - stream.tell()} byte(s) after the end of the document")
+    return value
+
+
+def describe(value: Any) -> str:
+    """A value read from a file, briefly, for a message: never a huge integer's digits (Python
+    refuses to print more than 4300), a whole container or a long blob, and never an error."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"an integer of {value.bit_length()} bits"
+    if isinstance(value, list | tuple | dict | set | frozenset):
+        return f"a {type(value).__name__} of {len(value)}"
+    if isinstance(value, str | bytes | bytearray) and len(value) > 40:
+        return repr(value[:40]) + "..."
+    try:
+        text = repr(value)
+    except Exception:  # a value whose repr fails (a tag around a huge integer)
+        return f"a {type(value).__name__}"
+    return text if len(text) <= 60 else text[:60] + "..."
 
 
 class DocumentError(ValueError):
@@ -111,28 +177,57 @@ class DocumentError(ValueError):
     version found); each reader turns it into its own message."""
 
     def __init__(self, problem: str, detail: Any = None) -> None:
-        super().__init__(f"{problem}: {detail!r}")
+        super().__init__(f"{problem}: {describe(detail)}")
         self.problem = problem
         self.detail = detail
 
 
-def encode_document(fmt: str, version: int, body: dict[str, Any]) -> bytes:
-    """A versioned document: the header fields first, then ``body``."""
-    return encode({"format": fmt, "version": version, **body})
+_HEADER = ("format", "version")
+_SEALED = (*_HEADER, "sha256", "body")
 
 
-def decode_document(data: bytes, fmt: str, version: int) -> dict[str, Any]:
-    """The fields of a document written by :func:`encode_document` (raises
-    :class:`DocumentError`)."""
+def encode_document(fmt: str, version: int, body: dict[str, Any], *, sealed: bool = False) -> bytes:
+    """A versioned document: the header fields first, then ``body`` (``sealed``: the body's
+    CBOR bytes and their SHA-256, see the module docstring)."""
+    if not sealed:
+        return encode({"format": fmt, "version": version, **body})
+    inner = encode(body)
+    digest = hashlib.sha256(inner).digest()
+    return encode({"format": fmt, "version": version, "sha256": digest, "body": inner})
+
+
+def decode_document(
+    data: bytes, fmt: str, version: int | Collection[int], *, sealed: Collection[int] = ()
+) -> dict[str, Any]:
+    """The fields of a document written by :func:`encode_document`, header included (raises
+    :class:`DocumentError`). ``version`` is the version read, or the versions; a version in
+    ``sealed`` is a sealed document, whose digest is checked before its body is decoded."""
     try:
-        doc = decode(data)
-    except Exception as exc:  # any decoding failure: not CBOR at all
+        doc = _decode_whole(data)
+    except HeapError as exc:  # not CBOR at all, or more than one item
         raise DocumentError("damaged", str(exc)) from None
     if not isinstance(doc, dict) or doc.get("format") != fmt:
         raise DocumentError("format")
-    if doc.get("version") != version:
-        raise DocumentError("version", doc.get("version"))
-    return doc
+    found = doc.get("version")
+    versions = (version,) if isinstance(version, int) else tuple(version)
+    if type(found) is not int or found not in versions:  # (True == 1, 1.0 == 1: not versions)
+        raise DocumentError("version", found)
+    if found not in sealed:
+        return doc
+    if set(doc) != set(_SEALED):
+        raise DocumentError("damaged", "its header is not format, version, sha256 and body")
+    digest, inner = doc["sha256"], doc["body"]
+    if not isinstance(digest, bytes) or not isinstance(inner, bytes):
+        raise DocumentError("damaged", "its sha256 and body are not byte strings")
+    if hashlib.sha256(inner).digest() != digest:
+        raise DocumentError("damaged", "its content does not match its SHA-256 checksum")
+    try:
+        body = _decode_whole(inner)
+    except HeapError as exc:
+        raise DocumentError("damaged", str(exc)) from None
+    if not isinstance(body, dict) or any(key in body for key in _HEADER):
+        raise DocumentError("damaged", "its body is not a map of fields")
+    return {"format": fmt, "version": found, **body}
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:

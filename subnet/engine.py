@@ -4,7 +4,10 @@ Everything the simulated subnet does happens inside :meth:`Engine.step`, which p
 one scheduling step and returns what it did (or ``None`` when nothing is left to do). A step is
 either a *subnet message* (a management-canister call, which as on the IC runs before canister
 messages) or one *message execution* on one canister: an ingress message, a request from another
-canister, a response that resumes a suspended method, or a global timer that came due. Loops
+canister, a response that resumes a suspended method, or a system task (a global timer that came
+due, a heartbeat, the low-memory hook). After each step, subnet time moves by ``step_ns``, and
+what came due with it (deadlines of bounded-wait calls, timers, a new round) becomes ready work.
+Loops
 (``run_until_idle``, the async API, the explorer, replay) are built on that single primitive,
 like SimPy's ``Environment.step``.
 
@@ -30,7 +33,7 @@ from sortedcontainers import SortedList
 from .execution import Executor
 from .ids import Principal
 from .queues import BIG_READY_SET, SMALL_READY_SET, SWEEP_EVERY, SourcesView, rebalanced
-from .routing import DEFAULT_START_TIME_NS, DEFAULT_STEP_NS, Done
+from .routing import DEFAULT_ROUND_NS, DEFAULT_START_TIME_NS, DEFAULT_STEP_NS, Done
 from .strategies import Strategy, round_robin, with_chooser
 from .system import CanisterState
 
@@ -55,7 +58,7 @@ class StepInfo:
 
     index: int
     time: int
-    kind: str  # "ingress" | "request" | "response" | "subnet"
+    kind: str  # "ingress" | "request" | "response" | "timer" | "heartbeat" | ... | "subnet"
     canister: Principal | None
     method: str
     outcome: str  # "reply" | "reject" | "await" | "trap" | "dropped" | ...
@@ -81,8 +84,14 @@ class Engine(Executor):
         start_time_ns: int = DEFAULT_START_TIME_NS,
         step_ns: int = DEFAULT_STEP_NS,
         orphan_policy: str = "trap",
+        round_ns: int = DEFAULT_ROUND_NS,
     ) -> None:
-        super().__init__(start_time_ns=start_time_ns, step_ns=step_ns, orphan_policy=orphan_policy)
+        super().__init__(
+            start_time_ns=start_time_ns,
+            step_ns=step_ns,
+            orphan_policy=orphan_policy,
+            round_ns=round_ns,
+        )
         self.strategy: Strategy = with_chooser(strategy) if strategy is not None else round_robin()
         # the one record of every choice of the run (scheduling, and the explorer's faults)
         self.chooser = self.strategy.chooser
@@ -129,19 +138,17 @@ class Engine(Executor):
             sid = ready[index]
             sources = self._sources
             src = sources[sid]
-            # src is a OneShot when kind is "response" or "timer", else a Source: the kind
-            # string tells them apart (no isinstance in the hot loop), which mypy cannot follow
+            # src is a Source (a FIFO) when kind is "request" or "ingress", else a OneShot (a
+            # response, or a system task: a due timer, a heartbeat, the low-memory hook): the
+            # kind string tells them apart (no isinstance in the hot loop), which mypy cannot
+            # follow
             kind = src.kind
             self.steps += 1
             if kind == "response":
                 del ready[index]
                 del sources[sid]
                 done = self.execute_response(src.canister, src.item)  # type: ignore[union-attr]
-            elif kind == "timer":
-                del ready[index]
-                del sources[sid]
-                done = self.execute_timer(src.canister, src.item)  # type: ignore[union-attr]
-            else:
+            elif kind == "request" or kind == "ingress":
                 items = src.items  # type: ignore[union-attr]
                 item = items.popleft()
                 if not items:
@@ -152,11 +159,14 @@ class Engine(Executor):
                         if len(emptied) >= SWEEP_EVERY:
                             self.forget_empty_queues()
                 done = self.execute_request(src.canister, item, kind)
+            else:
+                del ready[index]
+                del sources[sid]
+                done = self.execute_task(src.canister, kind, src.item)  # type: ignore[union-attr]
         else:
             return None
         self.time = now = self.time + self.step_ns
-        timers = self._timers
-        if timers and timers[0][0] <= now:
+        if self._due <= now:  # a deadline, a timer or a new round: see fire_timers
             self.fire_timers()
         ready = self._ready
         n = len(ready)
@@ -182,6 +192,10 @@ class Engine(Executor):
                     break
                 n += 1
         return n
+
+    def busy(self) -> bool:
+        """Whether a step would do something (a message is ready)."""
+        return bool(self._subnet_queue or self._ready)
 
     def close(self) -> None:
         """Close every frame still held, against a detached heap, so that nothing runs later."""

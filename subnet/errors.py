@@ -35,6 +35,7 @@ __all__ = [
     "canister_stopping",
     "canister_trapped",
     "canister_uninstalled",
+    "deadline_expired",
     "delete_canister_not_stopped",
     "delete_canister_self",
     "did_not_reply",
@@ -48,6 +49,7 @@ __all__ = [
     "management_method_not_found",
     "no_response",
     "only_canisters_can_call",
+    "response_dropped",
     "sender_version_mismatch",
     "slice_too_large",
     "snapshot_globals_mismatch",
@@ -318,6 +320,57 @@ def invalid_wasm_module() -> Reject:
     )
 
 
+MAX_INGRESS_PAYLOAD_BYTES = 2 * 1024 * 1024
+"""The largest ingress message an application subnet accepts (2 MiB)."""
+MAX_INTER_CANISTER_PAYLOAD_BYTES = 2 * 1024 * 1024
+"""The largest reply (and cross-subnet request) payload: ``MAX_INTER_CANISTER_PAYLOAD_IN_BYTES``."""
+MAX_SAME_SUBNET_REQUEST_BYTES = 5 * MAX_INTER_CANISTER_PAYLOAD_BYTES
+"""The largest request to a canister of the same subnet (every canister here): 10 MiB."""
+
+
+def ingress_too_large(size: int, limit: int = MAX_INGRESS_PAYLOAD_BYTES) -> Reject:
+    """An ingress message over the limit never reaches the subnet: the HTTP endpoint refuses
+    it (413 Payload Too Large). It has no IC error code; the simulator gives the pending call
+    a ``SYS_FATAL`` reject with this text."""
+    return Reject(
+        RejectCode.SYS_FATAL,
+        f"Request is too large: its payload of {size} bytes is larger than the maximum of "
+        f"{limit} bytes that a subnet accepts in an ingress message.",
+        None,
+    )
+
+
+def request_too_large(
+    canister_id: PrincipalLike, callee: PrincipalLike, method: str, size: int, limit: int
+) -> Reject:
+    """504: an inter-canister call whose payload is over the limit (``ic0.call_data_append``
+    / ``ic0.call_perform``): the calling execution traps.
+
+    Source: ``rs/embedders/src/wasmtime_embedder/system_api/request_in_prep.rs``."""
+    return Reject.from_error(
+        ErrorCode.CanisterContractViolation,
+        _from_canister(
+            canister_id,
+            f"Canister violated contract: Request to {_text(callee)}:{method} has a payload "
+            f"size of {size}, which exceeds the permitted limit of {limit}",
+        ),
+    )
+
+
+def reply_too_large(canister_id: PrincipalLike, size: int, limit: int) -> Reject:
+    """504: a reply over the limit (``ic0.msg_reply_data_append``): the execution traps.
+
+    Source: ``rs/embedders/src/wasmtime_embedder/system_api.rs``."""
+    return Reject.from_error(
+        ErrorCode.CanisterContractViolation,
+        _from_canister(
+            canister_id,
+            f"Canister violated contract: ic0.msg_reply_data_append: application payload "
+            f"size ({size}) cannot be larger than {limit}.",
+        ),
+    )
+
+
 def sender_version_mismatch(given: int, actual: int) -> Reject:
     """504: ``sender_canister_version`` differs from the calling canister's version.
 
@@ -444,6 +497,27 @@ def canister_called_trap(canister_id: PrincipalLike, message: str) -> Reject:
             canister_id,
             f"Canister called `ic0.trap` with message: '{message}'",
             _help(_TRAP_SUGGESTION, _doc("trapped-explicitly")),
+        ),
+    )
+
+
+def instruction_limit_exceeded(canister_id: PrincipalLike, limit: int) -> Reject:
+    """522: the execution ran past its instruction limit (in the simulator: its time budget,
+    :mod:`subnet.budget`). The replica's text already ends with a full stop, and the help
+    line adds another.
+
+    Source: ``rs/interfaces/src/execution_environment/errors.rs``
+    (``HypervisorError::InstructionLimitExceeded``)."""
+    return Reject.from_error(
+        ErrorCode.CanisterInstructionLimitExceeded,
+        _from_canister(
+            canister_id,
+            f"Canister exceeded the limit of {limit} instructions for single message execution.",
+            _help(
+                "Try optimizing this method to consume fewer instructions or split the work "
+                "across multiple messages.",
+                _doc("instruction-limit-exceeded"),
+            ),
         ),
     )
 
@@ -843,6 +917,28 @@ def call_perform_queue_full(
         f"Couldn't send message: the queue from {sender} to {receiver} is full "
         f"(maximum queue capacity {capacity} reached)",
     )
+
+
+def deadline_expired() -> Reject:
+    """SYS_UNKNOWN, 601: the deadline of a bounded-wait (best-effort) call passed before a
+    response was delivered; the callee may or may not have executed the call. The system
+    answers the caller's callback with this reject, and drops the callee's response if one
+    comes later.
+
+    Source: ``rs/replicated_state/src/canister_state/system_state.rs`` (``pop_input``:
+    ``CanisterInput::DeadlineExpired`` becomes a reject response with ``RejectCode::SysUnknown``
+    and this text); the error code is ``ErrorCode::DeadlineExpired`` of
+    ``rs/types/error_types/src/lib.rs``."""
+    return Reject.from_error(ErrorCode.DeadlineExpired, "Call deadline has expired.")
+
+
+def response_dropped() -> Reject:
+    """SYS_UNKNOWN, 602: the response to a bounded-wait (best-effort) call was dropped (shed
+    under memory pressure) after the callee produced it.
+
+    Source: ``rs/replicated_state/src/canister_state/system_state.rs`` (``pop_input``:
+    ``CanisterInput::ResponseDropped``); the error code is ``ErrorCode::ResponseDropped``."""
+    return Reject.from_error(ErrorCode.ResponseDropped, "Response was dropped.")
 
 
 class SimulatorError(RuntimeError):

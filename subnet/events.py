@@ -1,8 +1,9 @@
 """What the engine records: the event schema, hazards, and the recorder the engine appends to.
 
 The engine emits an :class:`Event` at a few well-defined points (a message submitted, a
-message executed and how it ended, a call sent, a trap, a system reject, a call context closed,
-a status change, a management operation, time advanced, a hazard). Recording is appending a
+message executed and how it ended, a call sent, a trap, a system reject, a bounded-wait call
+answered by the system, a call context closed, a status change, a management operation, time
+advanced, a hazard). Recording is appending a
 plain tuple ``(step, time, kind, canister, method, data)`` to a list, cheap enough to be always
 on; :attr:`Recorder.events` turns them into :class:`Event` named tuples when someone looks.
 
@@ -22,17 +23,29 @@ from .ids import Principal
 
 EVENTS: dict[str, tuple[str, tuple[str, ...]]] = {
     # kind: (what ``method`` holds, names of the ``data`` fields; a trailing "?" is optional)
-    "submit": ("method", ("message id", "sender")),
+    "submit": ("method", ("message id", "sender", "arguments?")),
     "ingress_done": ("method", ("message id", "reply|reject", "(reject code, message) or None")),
     "exec": (
         "method",
-        ("ingress|request|response|timer", "call context", "outcome", "callback?"),
+        (
+            "ingress|request|response|timer|heartbeat|on_low_wasm_memory",
+            "call context",
+            "outcome",
+            "callback?",
+        ),
     ),
-    "call": ("method called", ("call context", "callback", "target", "continuation", "slot")),
+    "call": (
+        "method called",
+        ("call context", "callback", "target", "continuation", "slot", "arguments?"),
+    ),
     "trap": ("method", ("reject message",)),
     "cleanup": ("method", ("changed attributes...",)),
     "rejected": ("method", ("ingress|request", "error code")),
     "dropped": ("", ("callback",)),
+    "expired": (
+        "method called",
+        ("callback", "target", "deadline|request dropped|response dropped"),
+    ),
     "context_closed": ("method", ("call context",)),
     "query": ("method", ()),
     "subnet": ("management method", ("outcome",)),

@@ -18,37 +18,103 @@ Queries run at once against committed state, and their changes are discarded; ``
 
 from __future__ import annotations
 
-import inspect
+import dis
+import signal
 from bisect import insort
 from collections.abc import Callable
-from types import CoroutineType
+from types import CoroutineType, FrameType
 from typing import Any
 
 from actors.canister import Call, MethodInfo
 
 from . import cleanup, errors
+from .budget import (
+    DEFAULT_LIMIT_S,
+    INSTALL_INSTRUCTIONS,
+    QUERY_INSTRUCTIONS,
+    UPDATE_INSTRUCTIONS,
+    WATCHDOG,
+    ExecutionLimit,
+)
+from .budget import register as register_execution
 from .candid import check_args, fast_validator
 from .cleanup import CALL_AWAIT, HAS_HANDLERS, UnwindRecorder, handler_codes
-from .errors import ErrorCode, Reject, RejectCode
-from .heap import IMMUTABLE_SCALARS, HeapError, copy_payload, copy_value
+from .codec import size_over
+from .errors import (
+    MAX_INTER_CANISTER_PAYLOAD_BYTES,
+    MAX_SAME_SUBNET_REQUEST_BYTES,
+    ErrorCode,
+    Reject,
+    RejectCode,
+)
+from .heap import IMMUTABLE_SCALARS, HeapError, copy_payload, copy_value, frozen
 from .ids import Principal
 from .memory import StableMemoryError
-from .messages import Callback, CallContext, Request
+from .messages import LOW_MEMORY, Callback, CallContext, Request
 from .queues import ReadySet
-from .routing import Done, Router, decode_error
+from .routing import Done, Router, call_deadline, decode_error, low_wasm_memory
 from .system import CanisterState
+
+_FIXED_SIZE = frozenset({int, bool, float, type(None), Principal})
+_AWAITING: Any = object()  # "the method has not returned": it yielded, whatever it yielded
+
+
+class InjectedTrap(BaseException):
+    """Thrown into a callback's frame to make it trap where it resumes (a ``BaseException``,
+    so that the canister's ``except Exception`` does not take it for a reject)."""
+
+    def __init__(self) -> None:
+        super().__init__("trap injected into this callback by the explorer")
+
+
+class Refused(Exception):
+    """A trap the system raises (a System API call the IC refuses), with the IC's reject."""
+
+    def __init__(self, reject: Reject) -> None:
+        super().__init__(reject.reject_message)
+        self.reject = reject
 
 
 def trap_reject(cid: Principal, exc: BaseException) -> Reject:
     """The reject a caller sees when the callee traps with ``exc``."""
+    if isinstance(exc, Refused):
+        return exc.reject
+    if isinstance(exc, InjectedTrap):
+        return errors.canister_called_trap(cid, str(exc))
     if isinstance(exc, StableMemoryError):
         return errors.canister_trapped(cid, str(exc))
+    if isinstance(exc, ExecutionLimit):
+        return errors.instruction_limit_exceeded(cid, exc.instructions)
     text = str(exc)
     name = type(exc).__name__
     if name == "Trap":
         return errors.canister_called_trap(cid, text)
     return errors.canister_called_trap(cid, f"{name}: {text}" if text else name)
 
+
+def raised_by_canister(exc: BaseException) -> bool:
+    """Whether canister code raised ``exc`` (a trap), rather than the user pressing Ctrl-C
+    while canister code ran (which must stop the program, not the method).
+
+    Only ``KeyboardInterrupt`` can be either. A signal is delivered between two instructions
+    of whatever code runs, or raised by the signal handler; a ``raise`` statement of the
+    canister is neither: the innermost frame is stopped at a ``RAISE_VARARGS`` and is not
+    the installed handler's."""
+    if not isinstance(exc, KeyboardInterrupt):
+        return True
+    tb = exc.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    handler = signal.getsignal(signal.SIGINT)
+    if code is getattr(handler, "__code__", None):
+        return False
+    return code.co_code[tb.tb_lasti] == _RAISE_VARARGS
+
+
+_RAISE_VARARGS = dis.opmap["RAISE_VARARGS"]
 
 _EXECUTION_ERRORS = frozenset(
     {
@@ -88,23 +154,63 @@ def _as_target(target: Any) -> Principal:
 class Executor(Router):
     """Message executions on top of the router (see the module docstring)."""
 
+    execution_limit: float | None = DEFAULT_LIMIT_S
+    """Wall-clock seconds one execution may run before it traps with IC0522 (the stand-in
+    for the IC's instruction limit, :mod:`subnet.budget`); None: no limit."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # callbacks whose next execution traps (the explorer's "trap" fault)
+        self._doomed: set[int] = set()
+        # (canister, method) of every execution that ran past its budget: the explorer
+        # reports each as a failure
+        self.overruns: list[tuple[Principal, str]] = []
+
+    def execute_task(self, cs: CanisterState, kind: str, item: Any) -> Done:
+        """Run a system task: a global timer that came due (``item`` is its deadline), a
+        heartbeat or the low-memory hook."""
+        if kind == "timer":
+            return self.execute_timer(cs, item)
+        cs.tasks_queued.discard(kind)
+        code = cs.code
+        hook = getattr(code, kind, None) if code is not None else None
+        if kind == LOW_MEMORY and cs.hook_status == "ready" and not low_wasm_memory(cs):
+            # the condition no longer holds (memory freed, settings changed): the IC updates
+            # the status after every execution and settings change, and removes the task
+            cs.hook_status = "condition_not_satisfied"
+        if (
+            hook is None
+            or cs.status != "running"
+            or (kind == LOW_MEMORY and cs.hook_status != "ready")
+        ):
+            # uninstalled, stopped, or the hook's condition no longer holds: nothing runs
+            self._raw((self.steps, self.time, "exec", cs.id, kind, (kind, 0, "dropped")))
+            return (kind, cs.id, kind, "dropped")
+        if kind == LOW_MEMORY:
+            cs.hook_status = "executed"  # taken from the task queue (``TaskQueue::pop_front``)
+        return self._run_task(cs, hook, kind, kind)
+
     def execute_timer(self, cs: CanisterState, deadline: int) -> Done:
         code = cs.code
         hook = getattr(code, "global_timer", None) if code is not None else None
         if hook is None or cs.status != "running":
             self._raw((self.steps, self.time, "timer_skipped", cs.id, "", (deadline,)))
             return ("timer", cs.id, "global_timer", "dropped")
+        return self._run_task(cs, hook, "global_timer", "timer")
+
+    def _run_task(self, cs: CanisterState, hook: Any, name: str, kind: str) -> Done:
+        """Run a system task's method as an update with a system call context: nobody waits
+        for its answer; it may make calls, and a trap rolls back only its own changes."""
         info = _TIMER_HOOKS.get(hook)
         if info is None:
-            info = _TIMER_HOOKS[hook] = MethodInfo(hook, "update", "global_timer", True)
+            info = _TIMER_HOOKS[hook] = MethodInfo(hook, "update", name, True)
         self._next_id = ctx_id = self._next_id + 1
-        ctx = CallContext(ctx_id, cs.id, cs.id, "global_timer", system=_ignore, manual_reply=True)
+        ctx = CallContext(ctx_id, cs.id, cs.id, name, system=_ignore, manual_reply=True)
         cs.call_contexts[ctx_id] = ctx
+        cs.deadline = 0
         outcome = self._execute(cs, ctx, info, (), None, None)
-        self._raw(
-            (self.steps, self.time, "exec", cs.id, "global_timer", ("timer", ctx_id, outcome))
-        )
-        return ("timer", cs.id, "global_timer", outcome)
+        self._raw((self.steps, self.time, "exec", cs.id, name, (kind, ctx_id, outcome)))
+        return (kind, cs.id, name, outcome)
 
     def execute_subnet_message(self, req: Request) -> Done:
         handler = self.subnet_handler
@@ -149,6 +255,7 @@ class Executor(Router):
             info.manual_reply,
         )
         cs.call_contexts[ctx_id] = ctx
+        cs.deadline = req.deadline
         outcome = self._execute(cs, ctx, info, args, None, None)
         self._raw((self.steps, self.time, "exec", cs.id, method, (kind, ctx_id, outcome)))
         return (kind, cs.id, method, outcome)
@@ -180,12 +287,16 @@ class Executor(Router):
         """Resume the frame a response is for; ``resp`` is (callback id, reply, reject)."""
         callback_id, reply, reject = resp
         cb = self._callbacks.pop(callback_id, None)
-        if cb is None:  # dropped by uninstall_code: the response goes nowhere
+        if cb is None:  # a callback that is gone: the response goes nowhere
             self.trace.emit("dropped", cs.id, "", (callback_id,))
             return ("response", cs.id, "", "dropped")
         del cs.callbacks[cb.id]
         ctx = cs.call_contexts[cb.call_context_id]
         ctx.outstanding -= 1
+        if ctx.deleted:  # uninstalled meanwhile: no code runs (execution/response.rs, validate)
+            self.trace.emit("dropped", cs.id, "", (callback_id,))
+            self.close_if_done(cs, ctx, None)
+            return ("response", cs.id, "", "dropped")
         method = ctx.method
         table = cs.continuations
         cont = table.get(cb.slot)
@@ -208,11 +319,21 @@ class Executor(Router):
             )
         if coro is None:
             return self._orphaned(cs, ctx, cb)
+        if self._doomed and callback_id in self._doomed:
+            self._doomed.discard(callback_id)
+            reject = InjectedTrap()  # type: ignore[assignment]
+        cs.deadline = cb.deadline
         outcome = self._execute(cs, ctx, None, None, (coro, reply, reject), None)
         self._raw(
             (self.steps, self.time, "exec", cs.id, method, ("response", ctx.id, outcome, cb.id))
         )
         return ("response", cs.id, method, outcome)
+
+    def doom_callback(self, callback_id: int) -> None:
+        """Make the next execution of this callback trap right where its frame resumes (the
+        explorer's ``trap`` fault): ``finally`` blocks run as its cleanup, as after any trap
+        in a callback."""
+        self._doomed.add(callback_id)
 
     def _orphaned(self, cs: CanisterState, ctx: CallContext, cb: Callback) -> Done:
         """A response whose continuation is not in the heap: the callback traps."""
@@ -262,10 +383,13 @@ class Executor(Router):
         if image is None:
             cs.timer_at_start = cs.global_timer
             image = cs.stable.fork()
+        if not WATCHDOG.armed and self.execution_limit is not None:
+            WATCHDOG.arm(self.execution_limit)
         cs.current = ctx
         discard = info is not None and info.kind == "query"
         coro = None
         recorder = None
+        value: Any = _AWAITING
         try:
             if resume is None:
                 result = info.fn(cs.instance, *args)  # type: ignore[union-attr, misc]
@@ -291,12 +415,15 @@ class Executor(Router):
                     yielded = coro.throw(reject)
                 else:
                     yielded = coro.send(value)
+                value = _AWAITING
         except StopIteration as stop:
             yielded = None
             value = stop.value
         except Reject as rej:
             return self._finish(cs, ctx, image, discard, "reject", rej)
-        except Exception as exc:
+        except BaseException as exc:
+            if not raised_by_canister(exc):  # a real Ctrl-C: stop the program
+                raise
             changes = recorder.cleanup_changes(exc) if recorder is not None else None
             outcome = self._trap(cs, ctx, image, exc)
             if changes:
@@ -304,7 +431,7 @@ class Executor(Router):
             return outcome
         finally:
             cs.current = None
-        if yielded is None:
+        if value is not _AWAITING:
             return self._finish(cs, ctx, image, discard, "reply", value)
         if discard:
             return self._trap(
@@ -333,11 +460,19 @@ class Executor(Router):
         value: Any,
     ) -> str:
         if kind == "reply":
-            try:
-                if type(value) not in IMMUTABLE_SCALARS:
+            kind_of = type(value)
+            if kind_of not in IMMUTABLE_SCALARS:
+                try:
                     value = copy_value(value)
-            except HeapError as exc:
-                return self._trap(cs, ctx, image, HeapError(f"the reply is not plain data: {exc}"))
+                except HeapError as exc:
+                    bad = HeapError(f"the reply is not plain data: {exc}")
+                    return self._trap(cs, ctx, image, bad)
+            if kind_of not in _FIXED_SIZE:
+                size = size_over((value,), MAX_INTER_CANISTER_PAYLOAD_BYTES)
+                if size is not None:
+                    limit = MAX_INTER_CANISTER_PAYLOAD_BYTES
+                    refused = Refused(errors.reply_too_large(cs.id, size, limit))
+                    return self._trap(cs, ctx, image, refused)
             reject = None
         else:
             reject = Reject(
@@ -397,6 +532,17 @@ class Executor(Router):
                 return self._execute(cs, ctx, None, None, (coro, None, refused), image)
         try:
             args = copy_value(call.args) if target._raw else copy_payload(call.args)
+            if target._raw:
+                for arg in args:  # numbers and ids alone cannot reach the limit
+                    if type(arg) not in _FIXED_SIZE:
+                        size = size_over(args, MAX_SAME_SUBNET_REQUEST_BYTES)
+                        if size is not None:  # ic0.call_perform refuses it: a trap
+                            limit = MAX_SAME_SUBNET_REQUEST_BYTES
+                            error = errors.request_too_large(
+                                cs.id, target, call.method, size, limit
+                            )
+                            return self._trap(cs, ctx, image, Refused(error), coro)
+                        break
             cs.heap.commit(cs.instance)
         except HeapError as exc:
             return self._trap(cs, ctx, image, exc, coro)
@@ -413,14 +559,26 @@ class Executor(Router):
         table[slot] = cont
         cs.frames[cont] = coro
         method = call.method
-        cb = Callback(cb_id, cs.id, ctx.id, target, method, cont, slot)
+        timeout = call.timeout
+        deadline = 0 if timeout is None else call_deadline(self.time, timeout)
+        cb = Callback(cb_id, cs.id, ctx.id, target, method, cont, slot, deadline)
         self._callbacks[cb_id] = cb
         cs.callbacks[cb_id] = cb
         ctx.outstanding += 1
+        recorded = frozen(args) if target._raw else None  # a management call's: not data
         self._raw(
-            (self.steps, self.time, "call", cs.id, method, (ctx.id, cb_id, target, cont, slot))
+            (
+                self.steps,
+                self.time,
+                "call",
+                cs.id,
+                method,
+                (ctx.id, cb_id, target, cont, slot, recorded),
+            )
         )
-        request = Request(cs.id, target, method, args, cb_id, None)
+        request = Request(cs.id, target, method, args, cb_id, None, deadline)
+        if deadline:
+            self.watch_deadline(deadline, cb_id)
         # the common case, inlined (a queue was found only if the receiver was)
         if queue is not None and receiver.status == "running":  # type: ignore[union-attr]
             items = queue.items
@@ -457,6 +615,8 @@ class Executor(Router):
             # a frame suspended on something we refuse: it never runs again
             cs.graveyard.append(coro)
         error = trap_reject(cs.id, exc)
+        if type(exc) is ExecutionLimit:
+            self.overruns.append((cs.id, ctx.method))
         self.trace.emit("trap", cs.id, ctx.method, (error.reject_message,))
         self.close_if_done(cs, ctx, error)
         return "trap"
@@ -492,11 +652,14 @@ class Executor(Router):
             raise decode_error(receiver, method, error)
         args = copy_value(args)
         ctx = CallContext(0, receiver, sender, method, responded=True)
+        cs.deadline = 0
         image = cs.stable.fork()
+        if not WATCHDOG.armed and self.execution_limit is not None:
+            WATCHDOG.arm(self.execution_limit)
         cs.current = ctx
         try:
             result = info.fn(cs.instance, *args)
-            if inspect.iscoroutine(result):
+            if type(result) is CoroutineType:
                 try:
                     result.send(None)
                 except StopIteration as stop:
@@ -509,7 +672,9 @@ class Executor(Router):
             raise Reject(
                 RejectCode.CANISTER_REJECT, rej.reject_message, ErrorCode.CanisterRejectedMessage
             ) from None
-        except Exception as exc:
+        except BaseException as exc:
+            if not raised_by_canister(exc):
+                raise
             raise trap_reject(receiver, exc) from None
         finally:
             cs.current = None
@@ -523,11 +688,29 @@ class Executor(Router):
     ) -> None:
         """Run ``init``/``pre_upgrade``/``post_upgrade`` synchronously as ``caller``; exceptions
         propagate (the caller reverts the whole operation)."""
+        if not WATCHDOG.armed and self.execution_limit is not None:
+            WATCHDOG.arm(self.execution_limit)
         cs.current = CallContext(0, cs.id, caller, fn.__name__, responded=True)
+        cs.deadline = 0
         try:
             result = fn(*args)
-            if inspect.iscoroutine(result):
+            if type(result) is CoroutineType:
                 result.close()
                 raise TypeError(f"{fn.__name__} must not be async: hooks cannot make calls")
         finally:
             cs.current = None
+
+
+def _limits(instructions: int) -> Callable[[FrameType], tuple[float | None, int]]:
+    """How the watchdog reads an execution's budget from a frame of ``Executor``."""
+
+    def limits(frame: FrameType) -> tuple[float | None, int]:
+        executor = frame.f_locals.get("self")
+        return getattr(executor, "execution_limit", None), instructions
+
+    return limits
+
+
+register_execution(Executor._execute.__code__, _limits(UPDATE_INSTRUCTIONS))
+register_execution(Executor.query.__code__, _limits(QUERY_INSTRUCTIONS))
+register_execution(Executor.run_hook.__code__, _limits(INSTALL_INSTRUCTIONS))

@@ -100,6 +100,15 @@ def restore_into(live: Any, saved: Any) -> Any:
     return saved
 
 
+def frozen(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Arguments as a trace event keeps them: the tuple itself when its items are immutable,
+    else a copy of its own, which nobody mutates later."""
+    for arg in args:
+        if type(arg) not in IMMUTABLE_SCALARS:
+            return copy_value(args)  # type: ignore[no-any-return]
+    return args
+
+
 def copy_payload(value: Any) -> Any:
     """Copy a management-canister argument: plain data, plus code (a class) and ids, which are
     immutable and pass by reference."""

@@ -53,11 +53,18 @@ memory differing by one chunk each count about 1 GiB + 10 chunks.
 
 Chunks beyond ``size`` are always absent: a live memory only grows, and ``restore`` swaps
 in a whole image (root, size and height together).
+
+:class:`SparseBuffer` is the same tree behind a byte buffer of a fixed length (any length, not
+only whole pages): the management canister's buffers of an uploaded snapshot, which the upload
+declares up front (up to 100 MiB of module, 4 GiB of main memory, 400 GiB of stable memory) and
+fills as slices arrive. A declared size costs nothing; only the 4 KiB chunks written with data
+are held.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Iterator
 from typing import Any, Final
 
@@ -66,6 +73,7 @@ __all__ = [
     "DEFAULT_MAX_PAGES",
     "PAGE_SIZE",
     "MemoryImage",
+    "SparseBuffer",
     "StableMemory",
     "StableMemoryError",
     "unique_bytes",
@@ -524,6 +532,152 @@ class StableMemory(_Content):
 
     def __repr__(self) -> str:
         return f"<StableMemory {self._size}/{self._max_pages} pages>"
+
+
+class SparseBuffer:
+    """A zero-initialised byte buffer of a fixed length that holds only the 4 KiB chunks
+    written with data (a :class:`StableMemory` of whole pages underneath, so any length up to
+    ``DEFAULT_MAX_PAGES`` pages costs nothing until data arrives).
+
+    Reads and writes outside ``[0, len(buffer))`` raise ``ValueError``.
+    """
+
+    __slots__ = ("_memory", "_size")
+
+    def __init__(self, size: int) -> None:
+        if not 0 <= size <= DEFAULT_MAX_PAGES * PAGE_SIZE:
+            raise ValueError(
+                f"a buffer of {size} bytes is outside 0..{DEFAULT_MAX_PAGES * PAGE_SIZE}"
+            )
+        self._size = size
+        self._memory = StableMemory()
+        self._memory.grow(-(-size // PAGE_SIZE))
+
+    def __len__(self) -> int:
+        return self._size
+
+    def _check(self, offset: int, n: int) -> None:
+        if offset < 0 or n < 0 or offset + n > self._size:
+            raise ValueError(
+                f"bytes {offset}..{offset + n} are outside a buffer of {self._size} bytes"
+            )
+
+    def read(self, offset: int, n: int) -> bytes:
+        """``n`` bytes at ``offset`` (zeros where nothing was written)."""
+        self._check(offset, n)
+        return self._memory.read(offset, n)
+
+    def write(self, offset: int, data: bytes) -> None:
+        """Write ``data`` at ``offset`` (all-zero chunks stay implicit)."""
+        self._check(offset, len(data))
+        self._memory.write(offset, data)
+
+    def to_bytes(self) -> bytes:
+        """The whole content, ``len(self)`` bytes."""
+        return self._memory.read(0, self._size)
+
+    def stored_chunks(self) -> Iterator[tuple[int, bytes]]:
+        """``(offset, bytes)`` of every chunk held, in order, the last one cut at the end of
+        the buffer; everything else is zeros."""
+        size = self._size
+        for index, chunk in self._memory.stored_chunks():
+            offset = index * CHUNK_SIZE
+            yield offset, chunk if offset + CHUNK_SIZE <= size else chunk[: size - offset]
+
+    def runs(self, max_bytes: int) -> Iterator[tuple[int, bytes]]:
+        """``(offset, bytes)`` of the data held, in order: runs of adjacent chunks, each at most
+        ``max_bytes`` long (at least one chunk); everything else is zeros."""
+        per_run = max(1, max_bytes // CHUNK_SIZE)
+        start = end = -1
+        parts: list[bytes] = []
+        for offset, chunk in self.stored_chunks():
+            if offset != end or len(parts) == per_run:
+                if parts:
+                    yield start, b"".join(parts)
+                start, parts = offset, []
+            parts.append(chunk)
+            end = offset + len(chunk)
+        if parts:
+            yield start, b"".join(parts)
+
+    def data(self) -> bytes:
+        """The content up to :meth:`data_end` (every byte after it is zero)."""
+        return self._memory.read(0, self.data_end())
+
+    def data_end(self) -> int:
+        """The end of the last chunk held (0 if none): every byte from here on is zero."""
+        end = 0
+        for offset, chunk in self.stored_chunks():
+            end = offset + len(chunk)
+        return end
+
+    def held_chunks(self) -> int:
+        """Number of 4 KiB chunks held."""
+        return self._memory.held_chunks()
+
+    def reader(self) -> io.BufferedReader:
+        """A binary file reading the content from the start, as far as the reader asks."""
+        return io.BufferedReader(_BufferReader(self))
+
+    def image(self) -> MemoryImage:
+        """The content as a stable memory image (O(1), sharing the chunks); the length must be
+        whole pages (else ValueError)."""
+        if self._size % PAGE_SIZE:
+            raise ValueError(
+                f"a buffer of {self._size} bytes is not a whole number of {PAGE_SIZE}-byte pages"
+            )
+        return self._memory.fork()
+
+    def sha256(self) -> bytes:
+        """SHA-256 of the whole content (the zeros in between fed from one block)."""
+        h = hashlib.sha256()
+        zeros = bytes(min(self._size, 1 << 20))
+
+        def skip(n: int) -> None:
+            while n > 0:
+                step = min(n, len(zeros))
+                h.update(zeros[:step] if step < len(zeros) else zeros)
+                n -= step
+
+        pos = 0
+        for offset, chunk in self.stored_chunks():
+            skip(offset - pos)
+            h.update(chunk)
+            pos = offset + len(chunk)
+        skip(self._size - pos)
+        return h.digest()
+
+    def __repr__(self) -> str:
+        return f"<SparseBuffer {self._size} bytes, {self.held_chunks()} chunks held>"
+
+
+class _BufferReader(io.RawIOBase):
+    """The raw file under :meth:`SparseBuffer.reader`."""
+
+    def __init__(self, buffer: SparseBuffer) -> None:
+        self._buffer = buffer
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._buffer)}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, b: Any) -> int:
+        n = max(0, min(len(b), len(self._buffer) - self._pos))
+        if n:
+            b[:n] = self._buffer.read(self._pos, n)
+            self._pos += n
+        return n
 
 
 def unique_bytes(*memories: StableMemory | MemoryImage) -> int:

@@ -28,12 +28,15 @@ class Status(StrEnum):
 
 class SourceKind(StrEnum):
     """Where a message execution comes from: an ingress message, a request from a canister, a
-    response to a call, or a global timer that came due."""
+    response to a call, or a system task: a global timer that came due, a heartbeat, the
+    low-memory hook."""
 
     INGRESS = "ingress"
     REQUEST = "request"
     RESPONSE = "response"
     TIMER = "timer"
+    HEARTBEAT = "heartbeat"
+    LOW_MEMORY = "on_low_wasm_memory"
 
 
 class Outcome(StrEnum):
@@ -50,11 +53,13 @@ class Outcome(StrEnum):
 # Module-level names for the members: the engine's hot paths compare against these (a global
 # lookup) rather than ``Status.RUNNING`` (an attribute lookup on the enum class, ten times dearer).
 RUNNING, STOPPING, STOPPED = Status.RUNNING, Status.STOPPING, Status.STOPPED
-INGRESS, REQUEST, RESPONSE, TIMER = (
+INGRESS, REQUEST, RESPONSE, TIMER, HEARTBEAT, LOW_MEMORY = (
     SourceKind.INGRESS,
     SourceKind.REQUEST,
     SourceKind.RESPONSE,
     SourceKind.TIMER,
+    SourceKind.HEARTBEAT,
+    SourceKind.LOW_MEMORY,
 )
 REPLY, REJECT, AWAIT, TRAP, DROPPED, PENDING = (
     Outcome.REPLY,
@@ -76,6 +81,9 @@ class Request:
     args: tuple[Any, ...]
     callback_id: int | None = None  # the sender's callback, for inter-canister calls
     ingress: Ingress | None = None  # the user's pending call, for ingress messages
+    # a bounded-wait (best-effort) call's deadline in ns since the epoch, a whole second;
+    # 0: an unbounded (guaranteed response) call, the IC's ``NO_DEADLINE``
+    deadline: int = 0
 
 
 @dataclass(slots=True)
@@ -115,6 +123,9 @@ class CallContext:
     responded: bool = False
     outstanding: int = 0  # callbacks of this context not yet answered
     manual_reply: bool = False  # the method's return value is not its reply
+    # deleted by uninstall_code: answered already, its callbacks run no code when their
+    # responses arrive (the IC's ``CallContext::is_deleted``)
+    deleted: bool = False
 
     @property
     def origin(self) -> str:
@@ -132,6 +143,10 @@ class Callback:
     ``continuation_id`` names the suspended frame in the canister's heap that the response will
     resume; ``slot`` is the index of that frame in the heap's continuation table (the IC keeps a
     table index in the callback's env, and a table slot can be reused by a later frame).
+
+    A bounded-wait call's callback has a ``deadline`` (0 for an unbounded call); the router
+    tracks which of those have a response queued already (see
+    :meth:`subnet.routing.Router.deliver_response`).
     """
 
     id: int
@@ -141,3 +156,4 @@ class Callback:
     method: str
     continuation_id: int
     slot: int
+    deadline: int = 0

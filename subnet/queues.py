@@ -59,14 +59,15 @@ class ReadySet(list[int]):
 
 
 class OneShot:
-    """A source with exactly one message: a response, or a timer that came due. It leaves the
-    ready set when it runs (no queue of its own to keep)."""
+    """A source with exactly one message: a response, or a system task (a timer that came due,
+    a heartbeat, the low-memory hook). It leaves the ready set when it runs (no queue of its
+    own to keep)."""
 
     __slots__ = ("canister", "id", "item", "kind")
 
     def __init__(self, sid: int, kind: SourceKind, canister: CanisterState, item: Any) -> None:
         self.id = sid
-        self.kind = kind  # "response" | "timer"
+        self.kind = kind  # "response" | "timer" | "heartbeat" | "on_low_wasm_memory"
         self.canister = canister
         self.item = item
 
@@ -91,8 +92,20 @@ class Source:
 
 
 Chain = tuple[Any, ...]
-"""A causal chain: ``("ingress", message id)``, ``("timer", canister)`` or ``("system", call
-context id)``, the origin of every message it caused."""
+"""A causal chain: ``("ingress", message id)``, ``("timer", canister)``, ``("heartbeat",
+canister)``, ``("on_low_wasm_memory", canister)`` or ``("system", call context id)``, the
+origin of every message it caused."""
+
+_TASKS = {
+    SourceKind.TIMER: "timer",
+    SourceKind.HEARTBEAT: "heartbeat",
+    SourceKind.LOW_MEMORY: "on_low_wasm_memory",
+}
+_TASK_METHODS = {
+    "global_timer": "timer",
+    "heartbeat": "heartbeat",
+    "on_low_wasm_memory": "on_low_wasm_memory",
+}
 
 
 class SourcesView:
@@ -116,8 +129,9 @@ class SourcesView:
         """The causal chain of the next message of source ``sid``."""
         src = self._sources[sid]
         if isinstance(src, OneShot):
-            if src.kind == SourceKind.TIMER:
-                return ("timer", src.canister.id)
+            task = _TASKS.get(src.kind)
+            if task is not None:
+                return (task, src.canister.id)
             return self._of_callback(src.item[0])
         head: Request = src.items[0]
         if head.ingress is not None:
@@ -137,8 +151,9 @@ class SourcesView:
             if ctx.ingress is not None:
                 return ("ingress", ctx.ingress.message_id)
             if ctx.origin_callback is None:
-                if ctx.method == "global_timer":
-                    return ("timer", ctx.canister)
+                task = _TASK_METHODS.get(ctx.method)
+                if task is not None:
+                    return (task, ctx.canister)
                 return ("system", ctx.id)
             callback_id = ctx.origin_callback
 

@@ -36,7 +36,11 @@ class DefiniteCanisterSettings:
 
 @dataclass(frozen=True)
 class CanisterStatusResult:
+    """``canister_status``: the fields of ic.did's ``canister_status_result`` the simulator
+    reports, in its order (``version`` since interface spec 0.46)."""
+
     status: str  # "running" | "stopping" | "stopped"
+    version: int  # the canister version (nat64)
     settings: DefiniteCanisterSettings
     module_hash: bytes | None
     memory_size: int
@@ -137,6 +141,7 @@ def to_metadata(data: dict[str, Any]) -> SnapshotMetadata:
 
 CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "create_canister": lambda d: CreateCanisterResult(d["canister_id"]),
+    "provisional_create_canister_with_cycles": lambda d: CreateCanisterResult(d["canister_id"]),
     "canister_status": to_status,
     "canister_info": to_info,
     "take_canister_snapshot": to_snapshot,

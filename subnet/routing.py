@@ -8,6 +8,11 @@ gone or not running, as the IC does at induction), delivers responses as sources
 answers call contexts (closing them when nothing is left to wait for, and finishing a stop when
 the last one closes) and records events. It runs no canister code: that is
 :mod:`subnet.execution`, and the step loop that picks what runs next is :mod:`subnet.engine`.
+
+Time is virtual and moves only with the run (``step_ns`` per step, ``advance_time``); whatever
+comes due as it moves becomes ready work in :meth:`Router.fire_timers`, never from the wall
+clock: expired deadlines of bounded-wait calls, global timers, and, at every new round
+(``round_ns`` of subnet time), heartbeats and the low-memory hook.
 """
 
 from __future__ import annotations
@@ -20,15 +25,22 @@ from typing import Any
 
 from sortedcontainers import SortedList
 
+from actors.canister import TASK_CLASSES
+
 from . import errors
-from .errors import Reject, RejectCode
+from .codec import encode, size_over
+from .errors import MAX_INGRESS_PAYLOAD_BYTES, Reject, RejectCode
 from .events import Recorder
-from .heap import HeapError, copy_payload, copy_value
+from .heap import HeapError, copy_payload, copy_value, frozen
 from .ids import MANAGEMENT, Principal
+from .memory import PAGE_SIZE
 from .messages import (
+    HEARTBEAT,
     INGRESS,
+    LOW_MEMORY,
     REQUEST,
     RESPONSE,
+    RUNNING,
     STOPPED,
     TIMER,
     Callback,
@@ -43,6 +55,13 @@ from .system import CanisterState
 DEFAULT_START_TIME_NS = 1_724_782_760_000_000_000  # 2024-08-27 18:19:20 UTC
 DEFAULT_STEP_NS = 1_000_000  # each step advances subnet time by 1 ms
 QUEUE_CAPACITY = 500  # requests from one canister to another waiting at once (the IC's limit)
+DEFAULT_ROUND_NS = 1_000_000_000  # a round (heartbeats, the low-memory hook): 1 s of subnet time
+SECOND_NS = 1_000_000_000
+MAX_CALL_TIMEOUT_SECONDS = 300
+"""The longest timeout of a bounded-wait call; longer ones are silently capped (the spec's
+``MAX_CALL_TIMEOUT``; ``MAX_CALL_TIMEOUT_SECONDS`` in ``rs/embedders/src/wasmtime_embedder/
+system_api.rs``)."""
+DEFAULT_WASM_MEMORY_LIMIT = 3 * 1024**3  # the setting's default, as canister_status reports it
 
 # (kind, canister, method, outcome): what an internal step reports
 Done = tuple[str, Principal | None, str, str]
@@ -53,6 +72,39 @@ def induction_error(cs: CanisterState) -> Reject:
     if cs.status == "stopped":
         return errors.canister_stopped(cs.id)
     return errors.canister_stopping(cs.id)
+
+
+def call_deadline(now: int, timeout: int) -> int:
+    """The deadline of a bounded-wait call made at ``now`` with ``timeout`` seconds: the
+    timeout capped at ``MAX_CALL_TIMEOUT_SECONDS``, the sum rounded down to a whole second
+    (``CoarseTime::floor``; ``into_request`` in ``rs/embedders/src/wasmtime_embedder/
+    system_api/request_in_prep.rs``)."""
+    timeout = min(timeout, MAX_CALL_TIMEOUT_SECONDS)
+    return (now + timeout * SECOND_NS) // SECOND_NS * SECOND_NS
+
+
+def wasm_memory_usage(cs: CanisterState) -> int:
+    """What stands for a canister's Wasm memory size: its heap image and continuation table,
+    padded to whole 64 KiB pages, which is what a snapshot stores as its ``main_memory``
+    (a Python heap has no Wasm memory of its own)."""
+    if cs.code is None:
+        return 0
+    n = len(cs.heap.image()) + len(encode(dict(cs.continuations)))
+    return -(-n // PAGE_SIZE) * PAGE_SIZE
+
+
+def low_wasm_memory(cs: CanisterState) -> bool:
+    """Whether the condition of the ``on_low_wasm_memory`` hook holds: less Wasm memory is
+    left under ``wasm_memory_limit`` than ``wasm_memory_threshold``, that is
+    ``wasm_memory_limit < wasm_memory_usage + wasm_memory_threshold``
+    (``is_low_wasm_memory_hook_condition_satisfied`` in
+    ``rs/replicated_state/src/canister_state/system_state/task_queue.rs``)."""
+    settings = cs.extra.get("settings") or {}
+    threshold = settings.get("wasm_memory_threshold") or 0
+    limit = settings.get("wasm_memory_limit")
+    if limit is None:
+        limit = DEFAULT_WASM_MEMORY_LIMIT
+    return bool(limit < wasm_memory_usage(cs) + threshold)
 
 
 def decode_error(cid: Principal, method: str, detail: str) -> Reject:
@@ -71,11 +123,15 @@ class Router:
         start_time_ns: int = DEFAULT_START_TIME_NS,
         step_ns: int = DEFAULT_STEP_NS,
         orphan_policy: str = "trap",
+        round_ns: int = DEFAULT_ROUND_NS,
     ) -> None:
         if orphan_policy not in ("trap", "misdeliver"):
             raise ValueError("orphan_policy must be 'trap' or 'misdeliver'")
+        if isinstance(round_ns, bool) or not isinstance(round_ns, int) or round_ns < 1:
+            raise ValueError(f"round_ns is a number of nanoseconds above 0, not {round_ns!r}")
         self.time = start_time_ns
         self.step_ns = step_ns
+        self.round_ns = round_ns
         self.queue_capacity = QUEUE_CAPACITY
         self.orphan_policy = orphan_policy
         self.steps = 0
@@ -92,8 +148,20 @@ class Router:
         self._emptied: list[Source] = []  # pair queues that became empty, to forget later
         # armed global timers, (deadline, canister): checked lazily against cs.global_timer
         self._timers: list[tuple[int, Principal]] = []
+        # deadlines of bounded-wait calls, (deadline, callback id): checked lazily too; the
+        # bounded-wait callbacks with a response queued (the IC's
+        # ``callbacks_with_enqueued_response``), and those the system answered (SYS_UNKNOWN)
+        self._deadlines: list[tuple[int, int]] = []
+        self._answered: set[int] = set()
+        self._expired: set[int] = set()
+        # when the next round starts (heartbeats, the low-memory hook), and the earliest time
+        # anything may come due: the step loop calls fire_timers() once time reaches it
+        self._next_round = self._round_after(start_time_ns)
+        self._due = self._next_round
         # the management canister plugs in here: request -> outcome
         self.subnet_handler: Callable[[Request], Any] | None = None
+        # and its ingress filter: an ingress message to it -> the refusal, or None to accept
+        self.ingress_filter: Callable[[Request], Reject | None] | None = None
 
     def clock(self) -> tuple[int, int]:
         return self.steps, self.time
@@ -132,6 +200,8 @@ class Router:
         self.orphan_policy = doc["orphan_policy"]
         self._next_id = doc["next_id"]
         self._next_source = doc["next_source"]
+        # an idle subnet has no deadlines; its rounds go on from the time it was saved at
+        self._next_round = self._due = self._round_after(self.time)
 
     def restore_source(
         self, sid: int, kind: SourceKind, cs: CanisterState, sender: Principal | None
@@ -172,10 +242,10 @@ class Router:
     ) -> Ingress:
         """Enqueue an ingress message; it executes in a later step (or is rejected right away)."""
         ing = Ingress(self.new_id(), sender, receiver, method, args)
-        self.trace.emit("submit", receiver, method, (ing.message_id, sender))
         try:
             args = copy_payload(args) if receiver == MANAGEMENT else copy_value(args)
         except HeapError as exc:
+            self.trace.emit("submit", receiver, method, (ing.message_id, sender, None))
             self.finish_ingress(
                 ing,
                 None,
@@ -184,9 +254,19 @@ class Router:
                 else decode_error(receiver, method, f"arguments are not plain data: {exc}"),
             )
             return ing
+        recorded = None if receiver == MANAGEMENT else frozen(args)
+        self.trace.emit("submit", receiver, method, (ing.message_id, sender, recorded))
+        if (size := size_over(args, MAX_INGRESS_PAYLOAD_BYTES)) is not None:
+            self.finish_ingress(ing, None, errors.ingress_too_large(size))
+            return ing
         ing.args = args
         req = Request(sender, receiver, method, args, None, ing)
         if receiver == MANAGEMENT:
+            # the ingress filter refuses some calls before execution; nothing runs then
+            refused = self.ingress_filter(req) if self.ingress_filter is not None else None
+            if refused is not None:
+                self.finish_ingress(ing, None, refused)
+                return ing
             self._subnet_queue.append(req)
             return ing
         cs = self.canisters.get(receiver)
@@ -232,11 +312,23 @@ class Router:
         items.append(req)
 
     def deliver_response(self, callback_id: int | None, reply: Any, reject: Reject | None) -> None:
-        """Queue the response to a callback on its canister (each response is its own source)."""
+        """Queue the response to a callback on its canister (each response is its own source).
+
+        A bounded-wait call takes the first response queued for it: one that comes after the
+        system answered it (its deadline expired) is dropped (``has_callback`` and the
+        ``callbacks_with_enqueued_response`` check in ``rs/replicated_state/src/
+        canister_state/system_state.rs`` and ``queues.rs``: duplicate best-effort responses
+        are silently dropped). Once the callback has run, any response finds it gone."""
         if callback_id is None or (cb := self._callbacks.get(callback_id)) is None:
             # the callback was dropped (uninstall_code): the response goes nowhere
             self.trace.emit("dropped", None, "", (callback_id,))
             return
+        if cb.deadline:
+            answered = self._answered
+            if callback_id in answered:  # the system answered it: this response goes nowhere
+                self.trace.emit("dropped", cb.canister, "", (callback_id,))
+                return
+            answered.add(callback_id)
         self._next_source = sid = self._next_source + 1
         # the source's item is (callback id, reply, reject): a tuple, cheaper than a Response
         self._sources[sid] = OneShot(
@@ -339,14 +431,40 @@ class Router:
         cs.global_timer = deadline
         if deadline:
             heapq.heappush(self._timers, (deadline, cs.id))
+            if deadline < self._due:
+                self._due = deadline
+
+    def watch_deadline(self, deadline: int, callback_id: int) -> None:
+        """Expire the callback of a bounded-wait call once subnet time passes ``deadline``."""
+        heapq.heappush(self._deadlines, (deadline, callback_id))
+        if deadline + 1 < self._due:
+            self._due = deadline + 1
+
+    def _round_after(self, time: int) -> int:
+        """The start of the first round after ``time``: rounds start at whole multiples of
+        ``round_ns``."""
+        return (time // self.round_ns + 1) * self.round_ns
 
     def fire_timers(self) -> None:
-        """Make every due timer of a running canister a ready message (``canister_global_timer``).
+        """Make everything that came due as subnet time moved ready work, in this order:
 
-        A timer fires once: it is disarmed as it is scheduled, as on the IC. A canister that is
-        not running keeps its timer armed; ``start_canister`` re-arms it."""
+        - bounded-wait calls whose deadline passed without a response are answered with
+          ``SYS_UNKNOWN`` (:meth:`expire_callback`);
+        - every due timer of a running canister becomes a ready message
+          (``canister_global_timer``). A timer fires once: it is disarmed as it is scheduled,
+          as on the IC. A canister that is not running keeps its timer armed;
+          ``start_canister`` re-arms it;
+        - when a new round has started, each running canister that defines them gets its
+          system tasks: the low-memory hook if its condition holds, a heartbeat.
+
+        Called by the step loop whenever time reaches the earliest of these, and after
+        ``advance_time``: expiry is part of the run, never of the wall clock."""
+        now = self.time
+        deadlines = self._deadlines
+        if deadlines and deadlines[0][0] < now:
+            self._expire_deadlines(now)
         timers = self._timers
-        while timers and timers[0][0] <= self.time:
+        while timers and timers[0][0] <= now:
             deadline, cid = heapq.heappop(timers)
             cs = self.canisters.get(cid)
             if cs is None or cs.global_timer != deadline or cs.status != "running":
@@ -356,6 +474,124 @@ class Router:
             self._sources[sid] = OneShot(sid, TIMER, cs, deadline)
             self._ready.add(sid)
             self._raw((self.steps, self.time, "timer_due", cid, "", (deadline,)))
+        if now >= self._next_round:
+            self._next_round = self._round_after(now)
+            if TASK_CLASSES:
+                self._new_round()
+            if self._answered:  # forget the callbacks that have run (once a round)
+                live = self._callbacks.keys()
+                self._answered &= live
+                self._expired &= live
+        due = self._next_round
+        if timers and timers[0][0] < due:
+            due = timers[0][0]
+        if deadlines and deadlines[0][0] + 1 < due:
+            due = deadlines[0][0] + 1
+        self._due = due
+
+    # -- bounded-wait calls --------------------------------------------------------------------
+    def _expire_deadlines(self, now: int) -> None:
+        """Answer every bounded-wait call whose deadline is before ``now`` and that has no
+        response queued yet (``time_out_callbacks``, ``expire_callbacks`` in
+        ``rs/replicated_state/src/canister_state/system_state/call_context_manager.rs``:
+        deadlines ``< now``)."""
+        deadlines = self._deadlines
+        callbacks = self._callbacks
+        while deadlines and deadlines[0][0] < now:
+            _, callback_id = heapq.heappop(deadlines)
+            cb = callbacks.get(callback_id)
+            if cb is not None and callback_id not in self._answered:
+                self.expire_callback(cb)
+
+    def expire_callback(self, cb: Callback) -> str:
+        """Answer a bounded-wait call with ``SYS_UNKNOWN`` now, as the IC does when its
+        deadline passes (and the explorer's ``timeout`` fault at any moment); returns what
+        happened, which the ``expired`` event records:
+
+        - ``"request dropped"``: the request was still queued at the callee; it is dropped
+          and never executes (an expired or shed inbound request, ``time_out_messages`` /
+          ``on_inbound_message_dropped`` in ``rs/replicated_state/src/canister_state/
+          queues.rs``); the caller gets ``Call deadline has expired.``;
+        - ``"deadline"``: the callee has taken the call (and may still be working on it): the
+          caller gets ``Call deadline has expired.``, and the callee's answer, when it comes,
+          is dropped;
+        - ``"response dropped"``: the callee's response is already queued for the caller:
+          it is dropped and the caller gets ``Response was dropped.`` in its place (a shed
+          inbound best-effort response, ``CanisterInput::ResponseDropped``).
+
+        Either way the callee may or may not have executed the call, which is the point."""
+        if cb.id in self._answered:
+            reason = "response dropped"
+            for sid in self._ready:
+                src = self._sources[sid]
+                if src.kind == RESPONSE and src.item[0] == cb.id:  # type: ignore[union-attr]
+                    src.item = (cb.id, None, errors.response_dropped())  # type: ignore[union-attr]
+                    break
+        else:
+            reason = "request dropped" if self._drop_request(cb) else "deadline"
+            self._answered.add(cb.id)
+            self._next_source = sid = self._next_source + 1
+            self._sources[sid] = OneShot(
+                sid, RESPONSE, self.canisters[cb.canister], (cb.id, None, errors.deadline_expired())
+            )
+            self._ready.add(sid)
+        self._expired.add(cb.id)
+        self._raw(
+            (self.steps, self.time, "expired", cb.canister, cb.method, (cb.id, cb.target, reason))
+        )
+        return reason
+
+    def can_time_out(self, cb: Callback) -> bool:
+        """Whether ``cb`` is a bounded-wait call the system has not answered yet."""
+        return bool(cb.deadline) and cb.id not in self._expired
+
+    def _drop_request(self, cb: Callback) -> bool:
+        """Take the request of callback ``cb`` out of the callee's input queue, if it is
+        still there."""
+        callee = self.canisters.get(cb.target)
+        src = callee.queues.get(cb.canister) if callee is not None else None
+        if src is None:
+            return False
+        items = src.items
+        for req in items:
+            if req.callback_id == cb.id:
+                items.remove(req)
+                if not items:
+                    self._ready.discard(src.id)
+                    self._emptied.append(src)
+                return True
+        return False
+
+    # -- rounds: heartbeats and the low-memory hook --------------------------------------------
+    def _new_round(self) -> None:
+        """A round started: queue the system tasks of every running canister that defines
+        them, at most one of each kind at a time (the IC's task queue, ``task_queue.rs``;
+        heartbeats are queued for every round a canister is scheduled in, the hook while
+        its status is ``ready``). The hook's status is checked here, once per round."""
+        for cs in self.canisters.values():
+            code = cs.code
+            if code is None or cs.status != RUNNING:
+                continue
+            tasks = code.__system_tasks__
+            if not tasks:
+                continue
+            queued = cs.tasks_queued
+            if LOW_MEMORY in tasks:
+                if low_wasm_memory(cs):
+                    if cs.hook_status == "condition_not_satisfied":
+                        cs.hook_status = "ready"
+                else:
+                    cs.hook_status = "condition_not_satisfied"
+                if cs.hook_status == "ready" and LOW_MEMORY not in queued:
+                    self._queue_task(cs, LOW_MEMORY)
+            if HEARTBEAT in tasks and HEARTBEAT not in queued:
+                self._queue_task(cs, HEARTBEAT)
+
+    def _queue_task(self, cs: CanisterState, kind: SourceKind) -> None:
+        cs.tasks_queued.add(kind)
+        self._next_source = sid = self._next_source + 1
+        self._sources[sid] = OneShot(sid, kind, cs, None)
+        self._ready.add(sid)
 
     def forget_empty_queues(self) -> None:
         """Drop pair queues that are still empty (a later request makes a new one): without

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.machinery
 import importlib.util
 import sys
 from collections.abc import Callable
@@ -75,18 +76,52 @@ def load_scenario(spec: str) -> ScenarioModule:
     return ScenarioModule(run, invariants, getattr(module, "check", None), faults, spec)
 
 
+def module_file(name: str) -> Path | None:
+    """The source file of the module ``name``, found along ``sys.path`` without importing
+    anything (not even its parent packages, whose ``__init__`` would run), or None. A module
+    imported already is where it was imported from."""
+    parts = name.split(".")
+    if not all(part.isidentifier() for part in parts):
+        return None
+    loaded = getattr(sys.modules.get(name), "__file__", None)
+    if isinstance(loaded, str) and Path(loaded).is_file():
+        return Path(loaded)
+    search: list[str] | None = None  # sys.path
+    found = None
+    for n in range(1, len(parts) + 1):
+        try:
+            found = importlib.machinery.PathFinder.find_spec(".".join(parts[:n]), search)
+        except (ImportError, ValueError, OSError):
+            return None
+        if found is None:
+            return None
+        if n < len(parts):
+            if found.submodule_search_locations is None:
+                return None
+            search = list(found.submodule_search_locations)
+    if found is None or not found.origin or not Path(found.origin).is_file():
+        return None
+    return Path(found.origin)
+
+
+def scenario_file(spec: str) -> Path | None:
+    """The file a scenario given as a path or a module name is read from (without importing
+    it), or None if there is none."""
+    path = Path(spec)
+    if path.is_file():
+        return path
+    if spec.endswith(".py"):
+        return None
+    return module_file(spec)
+
+
 def source_digest(spec: str | None) -> str | None:
     """The SHA-256 of a scenario's source file (recorded in traces, so that a replay can say
     when the scenario changed since), or None when there is no file to read."""
-    if not spec:
+    path = scenario_file(spec) if spec else None
+    if path is None:
         return None
-    path = Path(spec)
-    if not path.is_file():
-        try:
-            found = importlib.util.find_spec(spec)
-        except (ImportError, ValueError):
-            return None
-        if found is None or not found.origin or not Path(found.origin).is_file():
-            return None
-        path = Path(found.origin)
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None

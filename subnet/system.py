@@ -6,8 +6,9 @@ and the management canister own the rules that change it.
 
 :class:`SystemApi` is the seam between the engine and canister code: the few things a method
 can ask of the system while it runs (who called, the time, stable memory, the global timer,
-certified data, an explicit reply or reject), the Python counterpart of the ``ic0`` imports of
-a Wasm module. Canister code reaches it through ``self._system`` (see :mod:`actors.canister`).
+certified data, the deadline of a bounded-wait call, an explicit reply or reject), the Python
+counterpart of the ``ic0`` imports of a Wasm module. Canister code reaches it through
+``self._system`` (see :mod:`actors.canister`).
 """
 
 from __future__ import annotations
@@ -86,6 +87,13 @@ class SystemApi:
     def time(self) -> int:
         return self._cs.host.time
 
+    def msg_deadline(self) -> int:
+        """``ic0.msg_deadline``: the deadline of the bounded-wait call being executed, or of
+        the call whose response is being executed; 0 otherwise."""
+        if self._cs.current is None:
+            raise RuntimeError("self.msg_deadline() is only defined during a message execution")
+        return self._cs.deadline
+
     def stable_api(self) -> StableApi:
         if self._stable is None:
             self._stable = StableApi(self._cs)
@@ -134,6 +142,12 @@ class CanisterState:
     certified_data: bytes = b""
     global_timer: int = 0  # deadline in ns, 0 = not armed
     timer_at_start: int = 0  # the deadline when the current execution began (for a trap)
+    # the deadline of the message being executed (``ic0.msg_deadline``), 0 when unbounded
+    deadline: int = 0
+    # the on_low_wasm_memory hook: "condition_not_satisfied" | "ready" | "executed" (the IC's
+    # ``OnLowWasmMemoryHookStatus``, recorded in snapshots); and the system tasks queued now
+    hook_status: str = "condition_not_satisfied"
+    tasks_queued: set[str] = field(default_factory=set)
     # open call contexts and outstanding callbacks (system state; never part of a snapshot)
     call_contexts: dict[int, CallContext] = field(default_factory=dict)
     callbacks: dict[int, Callback] = field(default_factory=dict)

@@ -81,6 +81,12 @@ class CanisterView:
         return heap_bytes + unique_bytes(*memories) + others
 
     @property
+    def hook_status(self) -> str:
+        """The ``on_low_wasm_memory`` hook's status: ``condition_not_satisfied``, ``ready`` or
+        ``executed`` (what a snapshot records as ``on_low_wasm_memory_hook_status``)."""
+        return self._cs.hook_status
+
+    @property
     def queued_messages(self) -> int:
         sources = [self._cs.ingress, *self._cs.queues.values()]
         return sum(len(s.items) for s in sources if s is not None)

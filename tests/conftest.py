@@ -8,7 +8,11 @@ from tests.support.cli import CONFIG, STORE_MODULE
 # In CI every property test draws the same examples (a green main stays green); elsewhere
 # Hypothesis explores fresh examples on every run.
 settings.register_profile("ci", derandomize=True, database=None)
-if os.environ.get("CI"):
+# `make fuzz` runs the hostile-input properties (tests/hostile/) with many fresh examples.
+settings.register_profile("fuzz", max_examples=3000, deadline=None, database=None)
+if os.environ.get("SUBNET_FUZZ"):
+    settings.load_profile("fuzz")
+elif os.environ.get("CI"):
     settings.load_profile("ci")
 
 

@@ -16,7 +16,8 @@ The modules, each importing only those listed before it:
 
 * :mod:`~subnet.candid.layout`: the pretty-printer's document combinators and renderer (a
   Wadler-style layout, as the Rust ``pretty`` crate runs it).
-* :mod:`~subnet.candid.quoting`: Rust string escapes and the quoting of labels and names.
+* :mod:`~subnet.candid.quoting`: Rust string escapes, the quoting of labels and names, and the
+  decimal text of integers of any length.
 * :mod:`~subnet.candid.types`: :class:`CandidError`, the type model (:class:`CandidType` and its
   subclasses, the primitive type constants) and the Candid text of a type.
 * :mod:`~subnet.candid.annotations`: Python annotations -> Candid types (:class:`CandidMarker`,

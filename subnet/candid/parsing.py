@@ -4,11 +4,16 @@
 
 Three stages: a tokenizer, a parser building untyped nodes (candid's ``IDLValue``), and a
 converter giving them the expected types (candid's ``annotate_type``).
+
+Numbers are limited to 4,000 decimal digits (3,321 hex digits, the same magnitude), a parse
+error past that. A float literal, or an integer read as a float, beyond the largest double is
+±inf, as the Rust ``candid`` crate reads it (``str::parse::<f64>``).
 """
 
 from __future__ import annotations
 
 import enum
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +22,7 @@ from typing import Any, cast
 from subnet.ids import Principal
 
 from .checking import short, tname
+from .quoting import decimal_int
 from .types import (
     ANY,
     FLOATS,
@@ -48,7 +54,9 @@ from .types import (
 
 
 _MAX_NESTING = 200
-_MAX_DIGITS = 4000
+_MAX_DIGITS = 4000  # digits of a number (or characters of a float)
+_MAX_HEX_DIGITS = 3321  # 16**3321 < 10**4000: a hex number prints in at most _MAX_DIGITS digits
+_LABEL_TOKENS = ("dec", "hex", "id", "bool", "text")  # what may start a `label =` / `label :`
 
 
 @dataclass(frozen=True)
@@ -86,7 +94,8 @@ def _describe(tok: _Tok) -> str:
     if tok.kind == "text":
         return "a string"
     if tok.kind in ("dec", "hex", "float"):
-        return f"number {tok.value}"
+        shown = tok.value if len(tok.value) <= 40 else tok.value[:37] + "..."
+        return f"number {shown}"
     return repr(str(tok.value))
 
 
@@ -180,7 +189,7 @@ def _tokenize(src: str) -> list[_Tok]:
                     value = raw.replace("_", "")
                 else:
                     value = raw
-                if len(value) > _MAX_DIGITS:
+                if len(value) > (_MAX_HEX_DIGITS if kind == "hex" else _MAX_DIGITS):
                     raise fail(i, "number too long")
                 toks.append(_Tok(kind, value, i, j))
                 i = j
@@ -377,12 +386,10 @@ class _Parser:
         if self.peek().kind == "sign":
             sign = self.next().value
         t = self.peek()
-        if t.kind == "dec":
+        if t.kind in ("dec", "hex"):  # (negative, magnitude): "-0" is no nat, and -0.0 a float
             self.next()
-            return _Node("num", ("-" if sign == "-" else "") + t.value, start, t.end)
-        if t.kind == "hex":
-            self.next()
-            return _Node("num", ("-" if sign == "-" else "") + str(int(t.value, 16)), start, t.end)
+            magnitude = decimal_int(t.value) if t.kind == "dec" else int(t.value, 16)
+            return _Node("num", (sign == "-", magnitude), start, t.end)
         if t.kind == "float":
             self.next()
             return _Node("float", ("-" if sign == "-" else "") + t.value, start, t.end)
@@ -392,7 +399,7 @@ class _Parser:
         raise self.error(t, "a number")
 
     def field_id(self, tok: _Tok) -> int:
-        n = int(tok.value, 16) if tok.kind == "hex" else int(tok.value)
+        n = int(tok.value, 16) if tok.kind == "hex" else decimal_int(tok.value)
         if n > 0xFFFFFFFF:
             raise CandidError(
                 f"Candid parse error {_where(self.src, tok.start)}: field id out of u32 range"
@@ -425,7 +432,7 @@ class _Parser:
         seen: dict[int, str | int] = {}
         while self.peek().kind != "}":
             t = self.peek()
-            if t.kind in ("dec", "hex", "id", "bool", "text") and self.peek(1).kind == "=":
+            if t.kind in _LABEL_TOKENS and self.peek(1).kind == "=":
                 label = self.label()
                 assert label is not None
                 self.next()  # '='
@@ -498,7 +505,7 @@ class _Parser:
                 next_id = 0
                 while self.peek().kind != "}":
                     ft = self.peek()
-                    if ft.kind in ("dec", "hex", "id", "text") and self.peek(1).kind == ":":
+                    if ft.kind in _LABEL_TOKENS and self.peek(1).kind == ":":
                         label = self.label()
                         assert label is not None
                         self.next()
@@ -553,16 +560,18 @@ class _Converter:
     def fail(self, node: _Node, msg: str) -> CandidError:
         return CandidError(f"Candid argument error {_where(self.src, node.start)}: {msg}")
 
-    def mismatch(self, node: _Node, t: CandidType) -> CandidError:
+    def shown(self, node: _Node) -> str:
+        """The text of a node, on one line, cut to 40 characters."""
         shown = " ".join(self.src[node.start : node.end].split())
-        if len(shown) > 40:
-            shown = shown[:37] + "..."
-        return self.fail(node, f"expected {tname(t)}, found {shown}")
+        return shown if len(shown) <= 40 else shown[:37] + "..."
+
+    def mismatch(self, node: _Node, t: CandidType) -> CandidError:
+        return self.fail(node, f"expected {tname(t)}, found {self.shown(node)}")
 
     def infer(self, node: _Node) -> Any:
         k = node.kind
         if k == "num":
-            return int(node.value)
+            return _integer(node)
         if k == "float":
             return _parse_float(node.value)
         if k in ("text", "bool", "principal", "blob"):
@@ -603,15 +612,15 @@ class _Converter:
             if n in INT_RANGES:
                 if k != "num":
                     raise self.mismatch(node, t)
-                v = int(node.value)
+                v = _integer(node)
                 lo, hi = INT_RANGES[n]
-                negative_nat = lo == 0 and node.value.startswith("-")  # "-0" is no nat either
+                negative_nat = lo == 0 and node.value[0]  # "-0" is no nat either
                 if (lo is not None and v < lo) or (hi is not None and v > hi) or negative_nat:
-                    raise self.fail(node, f"{node.value} is out of range for {n}")
+                    raise self.fail(node, f"{self.shown(node)} is out of range for {n}")
                 return v
             if n in FLOATS:
                 if k == "num":
-                    x = float(int(node.value))
+                    x = _integer_float(node)
                 elif k == "float":
                     x = _parse_float(node.value)
                 else:
@@ -691,6 +700,24 @@ def _compatible(annotated: CandidType, expected: CandidType) -> bool:
         pair = RecordType((Field(0, expected.key), Field(1, expected.value)))
         return annotated.inner == pair
     return isinstance(expected, OptType) and annotated in (NULL, RESERVED)
+
+
+def _integer(node: _Node) -> int:
+    negative, magnitude = node.value
+    value = int(magnitude)
+    return -value if negative else value
+
+
+def _integer_float(node: _Node) -> float:
+    """An integer literal read as a float as the Rust ``candid`` crate reads it (Rust's
+    ``str::parse::<f64>``): the nearest float, ``-0.0`` for ``-0``, and ±inf past the largest
+    float (as for ``1e400``)."""
+    negative, magnitude = node.value
+    try:
+        x = float(magnitude)
+    except OverflowError:
+        x = math.inf
+    return -x if negative else x
 
 
 def _parse_float(s: str) -> float:

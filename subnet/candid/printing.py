@@ -8,6 +8,11 @@ columns, two-space indentation, records and vecs that do not fit broken one item
 trailing separator, record fields in Candid field-id (hash) order, numbers annotated with their
 type (``0 : nat64``) and grouped by ``_`` (``1_000 : nat``), vecs longer than 10 elements and
 values nested deeper than 10 levels printed on one line in the crate's ``Debug`` form.
+
+Everything printed parses back: where the crate writes what no Candid parser reads (NUL as
+``\\0``, a field named ``true`` bare, a null variant case's label unquoted in the ``Debug``
+form), the printer quotes or escapes instead (:mod:`~subnet.candid.quoting`). Integers print in
+full, however many digits they have.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from .layout import (
     render,
     text,
 )
-from .quoting import ident_string, label_text, rust_escape
+from .quoting import decimal_text, ident_string, label_text, rust_escape
 from .types import (
     FLOATS,
     INT_RANGES,
@@ -145,7 +150,7 @@ def _debug(v: Any, t: CandidType) -> str:
     if isinstance(t, PrimType):
         n = t.name
         if n in INT_RANGES:
-            s = str(v) if n in ("nat8", "int8") else _pp_num(str(v))
+            s = decimal_text(v) if n in ("nat8", "int8") else _pp_num(decimal_text(v))
             return f"{s} : {n}"
         if n in FLOATS:
             x = f32(float(v)) if n == "float32" else float(v)
@@ -185,8 +190,8 @@ def _debug(v: Any, t: CandidType) -> str:
         return "record {" + "".join(parts) + "}"
     if isinstance(t, VariantType):
         f, e = _variant_case(v, t)
-        if f.type == NULL:
-            return f"variant {{ {f.label} }}"
+        if f.type == NULL:  # candid prints the label raw here; quoted, it parses back
+            return f"variant {{ {label_text(f.label)} }}"
         return f"variant {{ {label_text(f.label)} = {_debug(e, f.type)} }}"
     raise CandidError(f"cannot print type {t}")  # pragma: no cover
 

@@ -17,10 +17,23 @@ from .exceptions import CliError
 from .output import reject_text
 
 
+def identity_name(name: str) -> str:
+    """``name`` if it can name an identity: not empty (nor only blanks), and text (a command
+    line that is not UTF-8 gives undecodable characters); else a :class:`CliError`."""
+    if not name.strip():
+        raise CliError(f"Invalid identity name '{name}': an identity name cannot be empty.")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = name.encode("utf-8", "backslashreplace").decode()
+        raise CliError(f"Invalid identity name '{shown}': it is not valid UTF-8.") from None
+    return name
+
+
 def sender(net: Subnet, args: argparse.Namespace) -> Principal:
     """The principal of ``--identity`` (the default identity without it)."""
     name = getattr(args, "identity", None)
-    return net.identity(name) if name else net.default_identity
+    return net.default_identity if name is None else net.identity(identity_name(name))
 
 
 def canister_id(net: Subnet, name: str) -> Principal:
@@ -82,6 +95,7 @@ def parse_candid(text: str | None, types: Sequence[Any] | None, what: str) -> tu
 
 __all__ = [
     "canister_id",
+    "identity_name",
     "installed_code",
     "management",
     "parse_candid",

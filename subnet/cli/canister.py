@@ -41,6 +41,22 @@ async def cmd_deploy(args: argparse.Namespace, project: Project, session: Sessio
             classes[name] = resolve_class(project.canisters[name].class_ref)
         except ProjectError as exc:
             raise CliError(f"Failed to load canister '{name}'.", str(exc)) from None
+    # what each canister gets, its arguments checked before anything runs: a deploy refused
+    # for an argument creates nothing
+    plans: dict[str, tuple[str, tuple[Any, ...]] | None] = {}
+    for name in names:
+        cls = classes[name]
+        known = net.names.get(name)
+        text = args.argument if args.argument is not None else project.canisters[name].init_arg
+        current = installed_code(net, known) if known is not None else None
+        if current is None:
+            types = _hook_types(cls, "init")
+            plans[name] = ("install", parse_candid(text, types, f"{name}'s init"))
+        elif current is not cls or known in session.changed_code:
+            types = _hook_types(cls, "post_upgrade")
+            plans[name] = ("upgrade", parse_candid(text, types, f"{name}'s upgrade"))
+        else:
+            plans[name] = None
     out("Deploying all canisters." if args.name is None else f"Deploying: {args.name}")
     missing = [n for n in names if n not in net.names]
     if missing:
@@ -56,19 +72,13 @@ async def cmd_deploy(args: argparse.Namespace, project: Project, session: Sessio
     for name in names:
         cls = classes[name]
         cid = net.names[name]
-        text = args.argument if args.argument is not None else project.canisters[name].init_arg
-        current = installed_code(net, cid)
-        if current is None:
-            init_args = parse_candid(text, _hook_types(cls, "init"), f"{name}'s init")
-            out(f"Installing code for canister {name}, with canister ID {cid}")
-            mode = "install"
-        elif current is not cls or cid in session.changed_code:
-            init_args = parse_candid(text, _hook_types(cls, "post_upgrade"), f"{name}'s upgrade")
-            out(f"Upgrading code for canister {name}, with canister ID {cid}")
-            mode = "upgrade"
-        else:
+        plan = plans[name]
+        if plan is None:
             out(f"Module hash {cls.module_hash().hex()} is already installed.")
             continue
+        mode, init_args = plan
+        verb = "Installing" if mode == "install" else "Upgrading"
+        out(f"{verb} code for canister {name}, with canister ID {cid}")
         await management(
             net,
             f"Failed to install wasm module to canister '{name}'.",

@@ -16,9 +16,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..explore import Scenario, SnapshotFaults, explore, replay_trace
+    from ..explore import FAULT_KINDS, Scenario, SnapshotFaults, explore, replay_trace
 
-_FROM_EXPLORE = frozenset({"Scenario", "SnapshotFaults", "explore", "replay_trace"})
+_FROM_EXPLORE = frozenset({"FAULT_KINDS", "Scenario", "SnapshotFaults", "explore", "replay_trace"})
 
 
 def __getattr__(name: str) -> Any:
@@ -30,4 +30,4 @@ def __getattr__(name: str) -> Any:
     return getattr(module, name)
 
 
-__all__ = ["Scenario", "SnapshotFaults", "explore", "replay_trace"]
+__all__ = ["FAULT_KINDS", "Scenario", "SnapshotFaults", "explore", "replay_trace"]

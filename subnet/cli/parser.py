@@ -8,6 +8,7 @@ import argparse
 from collections.abc import Callable, Coroutine
 from typing import Any, NoReturn
 
+from .calls import identity_name
 from .canister import (
     cmd_call,
     cmd_delete,
@@ -18,7 +19,7 @@ from .canister import (
     cmd_status,
     cmd_stop,
 )
-from .exceptions import UsageError
+from .exceptions import CliError, UsageError
 from .project import Project, Session
 from .replica import cmd_start_project, cmd_stop_project, version
 from .runs import cmd_explore, cmd_replay, cmd_run, cmd_trace_show
@@ -42,11 +43,21 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message, self.prog)
 
 
+def _identity(text: str) -> str:
+    """``--identity``'s value, checked as it is parsed: an empty name is a usage error, not
+    the default identity."""
+    try:
+        return identity_name(text)
+    except CliError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``subnet`` command line; a command's handler is ``plain`` or ``project``."""
     identity = _Parser(add_help=False)
     identity.add_argument(
         "--identity",
+        type=_identity,
         default=argparse.SUPPRESS,
         metavar="NAME",
         help="the user identity to run this command as (default: 'default')",
@@ -179,15 +190,32 @@ def build_parser() -> argparse.ArgumentParser:
         "--faults",
         type=float,
         default=None,
-        help="probability per step (0 to 1) of injecting a snapshot take or load",
+        help="probability per step (0 to 1) of injecting a fault (see --fault-kinds)",
     )
     exp.add_argument("--canister", action="append", help="canister (name or id) to inject into")
+    exp.add_argument(
+        "--fault-kinds",
+        metavar="KIND,...",
+        help="what --faults injects: take, load, upgrade, stop, trap (default: take,load)",
+    )
+    exp.add_argument(
+        "--execution-limit",
+        type=float,
+        metavar="SECONDS",
+        help="seconds an execution may run before it traps with IC0522 (default 2)",
+    )
     exp.add_argument(
         "--fail-on",
         metavar="HAZARD,...",
         help="hazard kinds that count as failures (e.g. orphaned_response,leaked_continuation)",
     )
-    exp.add_argument("--workers", type=int, default=1, help="processes to run on")
+    exp.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes to run on (at most one per run and one per CPU: more would only cost; "
+        "the result is the same with any number)",
+    )
     exp.add_argument("--keep-going", action="store_true", help="do not stop at the first failure")
     exp.add_argument("--no-shrink", action="store_true")
     exp.add_argument("--trace", help="where to write the failing run's trace")
@@ -196,6 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
     exp.set_defaults(plain=cmd_explore)
     rep = commands.add_parser("replay", help="re-run a trace's scenario with its decisions")
     rep.add_argument("trace")
+    rep.add_argument(
+        "--scenario",
+        metavar="SCENARIO",
+        help="the scenario to run (a file or module; default: the one the trace names, which "
+        "must be a file in this directory's tree)",
+    )
     rep.add_argument("--backend", choices=("asyncio", "trio"), default="asyncio")
     rep.add_argument("--verbose", "-v", action="store_true", help="show the scenario's output")
     rep.set_defaults(plain=cmd_replay)

@@ -11,8 +11,9 @@
 
 The subnet itself lives in ``.subnet/state.cbor`` (:mod:`subnet.persist`). A command opens the
 project with :meth:`Project.session`, which takes an exclusive ``fcntl.flock`` on
-``.subnet/lock`` (so two commands never interleave their load-run-save), loads the state or
-starts a fresh subnet, and saves it back atomically when the command changed anything.
+``.subnet/lock`` (so two commands never interleave their load-run-save) and loads the state or
+starts a fresh subnet; :meth:`Session.save` writes it back atomically when it changed (the
+command runner, :mod:`subnet.cli.dispatch`, saves once the subnet is idle).
 """
 
 from __future__ import annotations
@@ -60,6 +61,16 @@ class Session:
 
     net: Subnet
     changed_code: list[Principal] = field(default_factory=list)
+    path: Path | None = None  # the state file
+    saved: bytes | None = None  # the subnet as loaded (or fresh), or as last saved
+
+    def save(self) -> None:
+        """Write the subnet to the state file, atomically, if it changed since it was loaded or
+        last saved. It must be idle (:class:`~subnet.persist.PersistError` otherwise)."""
+        after = persist.dumps(self.net)
+        if after != self.saved and self.path is not None:
+            write_atomic(self.path, after)
+            self.saved = after
 
 
 def resolve_class(ref: str) -> type[Canister]:
@@ -81,6 +92,23 @@ def resolve_class(ref: str) -> type[Canister]:
     if not (isinstance(obj, type) and issubclass(obj, Canister)):
         raise ProjectError(f"{ref} is not a Canister subclass")
     return obj
+
+
+def _canonical(ref: str) -> str:
+    """``module:Class`` of a reference ``subnet.toml`` may also write ``module.Class``."""
+    if ":" in ref:
+        return ref
+    module_name, _, qualname = ref.rpartition(".")
+    return f"{module_name}:{qualname}"
+
+
+def installed_classes(net: Subnet) -> list[type[Canister]]:
+    """The canister classes installed in ``net``: its canisters' code and their snapshots'."""
+    classes: list[type[Canister]] = []
+    for cs in net.engine.canisters.values():
+        codes = [cs.code, *(snap.code for snap in cs.snapshots.values())]
+        classes.extend(code for code in codes if code is not None and code not in classes)
+    return classes
 
 
 class Project:
@@ -158,24 +186,63 @@ class Project:
     def fresh(self) -> Subnet:
         return Subnet(seed=self.seed)
 
+    # -- which classes a file may name ------------------------------------------------------
+    def class_resolver(self, net: Subnet | None = None) -> persist.ClassResolver:
+        """What the state file, or an uploaded snapshot, may name as code: a class installed in
+        ``net`` (a canister's or a snapshot's code), or one that ``subnet.toml`` declares (it
+        is imported then, as ``subnet deploy`` would). Anything else is refused by name: what a
+        file names is never imported."""
+
+        def resolve(ref: str) -> type[Canister] | None:
+            if net is not None:
+                for cls in installed_classes(net):
+                    if persist.class_ref(cls) == ref:
+                        return cls
+            declared = [spec.class_ref for spec in self.canisters.values()]
+            for text in declared:
+                if _canonical(text) == ref:
+                    return resolve_class(text)
+            for text in declared:  # a class that subnet.toml names by another module
+                try:
+                    cls = resolve_class(text)
+                except ProjectError:
+                    continue
+                if persist.class_ref(cls) == ref:
+                    return cls
+            return None
+
+        return resolve
+
+    def check_upload(self, module: bytes, net: Subnet) -> None:
+        """Refuse, by name, a snapshot module (``wasm_module.bin``) that names a canister class
+        this project does not know (see :meth:`class_resolver`), before anything is uploaded.
+        Module bytes that name no class at all are the management canister's to refuse."""
+        found = persist.module_reference(module)
+        if found is not None and self.class_resolver(net)(found[0]) is None:
+            ref = found[0] if len(found[0]) <= 100 else found[0][:100] + "..."
+            raise ProjectError(
+                f"the snapshot's module names the canister class {ref}, which {CONFIG} does "
+                f"not declare and no canister of this subnet runs; it is not imported, and "
+                f"nothing was uploaded"
+            )
+
     @contextmanager
     def session(self, *, accept_code_changes: bool = False) -> Iterator[Session]:
-        """Lock, load (or start) the subnet, yield it, save it if it changed, unlock."""
+        """Lock, load (or start) the subnet, yield it, unlock. Only :meth:`Session.save` writes
+        the state: what is not saved is forgotten."""
         with self.locked():
             if self.state_path.exists():
                 loaded = persist.load_state(
-                    self.state_path, accept_code_changes=accept_code_changes
+                    self.state_path,
+                    accept_code_changes=accept_code_changes,
+                    resolve=self.class_resolver(),
                 )
                 session = Session(loaded.net, loaded.changed_code)
-                before: bytes | None = persist.dumps(session.net)
             else:
                 session = Session(self.fresh())
-                before = None
+            session.path, session.saved = self.state_path, persist.dumps(session.net)
             try:
                 yield session
-                after = persist.dumps(session.net)
-                if after != before:
-                    write_atomic(self.state_path, after)
             finally:
                 session.net.close()
 
@@ -185,4 +252,12 @@ class Project:
             self.state_path.unlink(missing_ok=True)
 
 
-__all__ = ["CONFIG", "CanisterSpec", "Project", "ProjectError", "Session", "resolve_class"]
+__all__ = [
+    "CONFIG",
+    "CanisterSpec",
+    "Project",
+    "ProjectError",
+    "Session",
+    "installed_classes",
+    "resolve_class",
+]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import sys
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
@@ -14,16 +15,17 @@ from typing import Any
 import anyio
 
 from ..api import Subnet
+from ..budget import DEFAULT_LIMIT_S
 from ..codec import write_atomic
 from ..events import HAZARDS
 from ..ids import Principal
 from ..picture import html_page, sequence_svg
-from ..scenario import ScenarioError, load_scenario, source_digest
+from ..scenario import ScenarioError, load_scenario, scenario_file, source_digest
 from ..strategies import ReplayDivergence
 from ..trace import TraceError, load_trace
 from . import lazy
 from .exceptions import CliError, UsageError
-from .output import colour, out
+from .output import colour, out, printable
 
 
 def scenario_function(spec: str) -> Callable[[Subnet], Coroutine[Any, Any, Any]]:
@@ -55,22 +57,51 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _replay_scenario(args: argparse.Namespace, meta: dict[str, Any]) -> str:
+    """The scenario a replay runs: ``--scenario`` if given, else the one the trace names, which
+    must be a file in the working directory's tree (a path, or a module found there without
+    importing it): a trace is input, and what it names is not run from anywhere else."""
+    if args.scenario:
+        return str(args.scenario)
+    spec = meta.get("scenario")
+    if not spec:
+        raise CliError(
+            f"Trace '{args.trace}' does not name the scenario it recorded.",
+            "pass --scenario SCENARIO to replay it with one",
+        )
+    here = Path.cwd().resolve()
+    try:
+        if not Path(spec).exists() and (Path(args.trace).parent / spec).exists():
+            spec = str(Path(args.trace).parent / spec)
+        where = scenario_file(spec)
+        inside = where is not None and where.resolve().is_relative_to(here)
+    except (OSError, ValueError):  # a name no file can have (a NUL byte, too long)
+        inside = False
+    if not inside:
+        raise CliError(
+            f"Trace '{args.trace}' names the scenario '{spec}', which is not a file in this "
+            f"directory's tree ({here}); it is not run.",
+            "pass --scenario SCENARIO to replay the trace with a scenario you trust",
+        )
+    return spec
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     try:
         recorded = load_trace(args.trace)
     except (OSError, TraceError) as exc:
         raise CliError(f"Cannot read trace '{args.trace}'.", str(exc)) from None
-    spec = recorded.meta.get("scenario")
-    if not spec:
-        raise CliError(f"Trace '{args.trace}' does not name the scenario it recorded.")
-    if not Path(spec).exists() and (Path(args.trace).parent / spec).exists():
-        spec = str(Path(args.trace).parent / spec)
+    spec = _replay_scenario(args, recorded.meta)
+
+    def announce() -> None:  # the scenario about to run
+        print(printable(f"Replaying {args.trace} with scenario {spec}"), file=sys.stderr)
+
     sink = contextlib.nullcontext() if args.verbose else contextlib.redirect_stdout(io.StringIO())
     try:
         with sink:
-            replayed = lazy.replay_trace(spec, recorded, backend=args.backend)
+            replayed = lazy.replay_trace(spec, recorded, backend=args.backend, announce=announce)
     except ReplayDivergence as exc:
-        out(f"Replay of {args.trace} diverged: {exc}")
+        _say(f"Replay of {args.trace} diverged: {exc}")
         _source_hint(recorded.meta, spec)
         return 1
     except (ScenarioError, ValueError) as exc:
@@ -80,7 +111,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         expected = recorded.meta.get("failure", {})
         failure = replayed.failure
         if failure is None:
-            out(f"Replay of {args.trace}: the failure did not happen again.")
+            _say(f"Replay of {args.trace}: the failure did not happen again.")
             _source_hint(recorded.meta, spec)
             return 1
         if (failure.kind, failure.message, failure.step) != (
@@ -88,20 +119,20 @@ def cmd_replay(args: argparse.Namespace) -> int:
             expected.get("message"),
             expected.get("step"),
         ):
-            out(f"Replay of {args.trace} diverged: another failure happened.")
-            out(f"  recorded: {expected.get('kind')} at step {expected.get('step')}: "
+            _say(f"Replay of {args.trace} diverged: another failure happened.")
+            _say(f"  recorded: {expected.get('kind')} at step {expected.get('step')}: "
                 f"{expected.get('message')}")  # fmt: skip
-            out(f"  replayed: {failure}")
+            _say(f"  replayed: {failure}")
             _source_hint(recorded.meta, spec)
             return 1
         if events == recorded.events:
-            out(
+            _say(
                 f"Replayed {args.trace}: {failure} (events identical; recorded: "
                 f"{expected.get('kind')} at step {expected.get('step')})."
             )
             return 0
     elif events == recorded.events:
-        out(
+        _say(
             f"Replayed {args.trace}: {len(events)} events, identical "
             f"({sum(e.kind == 'hazard' for e in events)} hazard(s))."
         )
@@ -110,11 +141,16 @@ def cmd_replay(args: argparse.Namespace) -> int:
         (i for i, (a, b) in enumerate(zip(recorded.events, events, strict=False)) if a != b),
         min(len(recorded.events), len(events)),
     )
-    out(f"Replay of {args.trace} diverged at event {index}:")
+    _say(f"Replay of {args.trace} diverged at event {index}:")
     for label, listed in (("recorded", recorded.events), ("replayed", events)):
-        out(f"  {label}: {listed[index] if index < len(listed) else '(no more events)'}")
+        _say(f"  {label}: {listed[index] if index < len(listed) else '(no more events)'}")
     _source_hint(recorded.meta, spec)
     return 1
+
+
+def _say(line: str) -> None:
+    """A line of output that holds text from a trace: control characters shown escaped."""
+    out(printable(line))
 
 
 def _source_hint(meta: dict[str, Any], spec: str) -> None:
@@ -122,7 +158,7 @@ def _source_hint(meta: dict[str, Any], spec: str) -> None:
     recorded = meta.get("scenario_sha256")
     now = source_digest(spec)
     if recorded and now and recorded != now:
-        out(
+        _say(
             f"  hint: {spec} changed since the trace was recorded "
             f"(sha256 {recorded[:12]}... then, {now[:12]}... now)"
         )
@@ -144,18 +180,36 @@ def cmd_explore(args: argparse.Namespace) -> int:
     except (ScenarioError, ValueError) as exc:
         raise CliError(str(exc)) from None
     faults = None
-    if args.canister and args.faults is None:
+    if (args.canister or args.fault_kinds) and args.faults is None:
         raise UsageError(
-            "--canister names where to inject faults: give --faults too", "subnet explore"
+            "--canister and --fault-kinds say where and what to inject: give --faults too",
+            "subnet explore",
         )
     if args.faults is not None:
+        kinds = {"take": True, "load": True}  # the default kinds
+        if args.fault_kinds:
+            chosen = [kind.strip() for kind in args.fault_kinds.split(",") if kind.strip()]
+            unknown = [kind for kind in chosen if kind not in lazy.FAULT_KINDS]
+            if unknown or not chosen:
+                raise UsageError(
+                    f"unknown fault kind(s) {', '.join(unknown) or '(none given)'} "
+                    f"(known: {', '.join(lazy.FAULT_KINDS)})",
+                    "subnet explore",
+                )
+            kinds = {kind: kind in chosen for kind in lazy.FAULT_KINDS}
         try:
             faults = lazy.SnapshotFaults(
                 canisters=tuple(args.canister) if args.canister else None,
                 probability=args.faults,
+                **kinds,
             )
         except ValueError as exc:
             raise UsageError(str(exc), "subnet explore") from None
+    limit = args.execution_limit
+    if limit is not None and not limit > 0:
+        raise UsageError(
+            f"--execution-limit is a number of seconds above 0, not {limit}", "subnet explore"
+        )
     fail_on: tuple[str, ...] = ()
     if args.fail_on:
         fail_on = tuple(kind.strip() for kind in args.fail_on.split(",") if kind.strip())
@@ -165,7 +219,9 @@ def cmd_explore(args: argparse.Namespace) -> int:
                 f"unknown hazard kind(s) {', '.join(unknown)} (known: {', '.join(HAZARDS)})",
                 "subnet explore",
             )
-    workers = args.workers if args.workers and args.workers > 1 else None
+    # no more processes than runs or CPUs (as explore() itself caps them)
+    capped = min(args.workers or 1, args.runs, os.cpu_count() or 1)
+    workers = capped if capped > 1 else None
     sink = contextlib.nullcontext() if args.verbose else contextlib.redirect_stdout(io.StringIO())
     progress = _progress_line(args.runs) if sys.stderr.isatty() else None
     with sink, _settings_errors():
@@ -183,6 +239,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
             workers=workers,
             backend=args.backend,
             progress=progress,
+            execution_limit=limit if limit is not None else DEFAULT_LIMIT_S,
         )
     if progress is not None:
         sys.stderr.write("\r\033[K")
@@ -232,10 +289,11 @@ def cmd_trace_show(args: argparse.Namespace) -> int:
         title = f"{meta.get('scenario') or args.trace} (seed {meta.get('seed')})"
         names = {cid: name for name, cid in (meta.get("names") or {}).items()}
         svg = sequence_svg(recorded.events, names=names, title=title)
-        sys.stdout.write(svg if args.format == "svg" else html_page(svg, title))
+        page = svg if args.format == "svg" else html_page(svg, title)
+        sys.stdout.write(printable(page, keep="\n"))  # no control character reaches a terminal
         return 0
     hazards = [e for e in recorded.events if e.kind == "hazard"]
-    out(
+    _say(
         f"Trace {args.trace}: scenario {meta.get('scenario')}, seed {meta.get('seed')}, "
         f"strategy {meta.get('strategy')}"
     )
@@ -247,19 +305,18 @@ def cmd_trace_show(args: argparse.Namespace) -> int:
     failure = meta.get("failure")
     if failure:
         line = f"Failure: {failure.get('kind')} at step {failure.get('step')}: "
-        out(colour(sys.stdout, "1;31", one_line(line + str(failure.get("message")))))
+        out(colour(sys.stdout, "1;31", printable(line + str(failure.get("message")))))
         for injected in failure.get("injections") or ():
-            out(f"  injected: {one_line(str(injected))}")
+            _say(f"  injected: {injected}")
     for event in recorded.events:
         where = _name(event.canister, names)
         if event.kind == "hazard":
             explanation = event.data[0] if event.data else ""
             line = f"{event.step:>6} HAZARD {event.method} {where}: {explanation}"
-            out(colour(sys.stdout, "1;31", one_line(line)))
+            out(colour(sys.stdout, "1;31", printable(line)))
         else:
             detail = " ".join(str(_name(d, names)) for d in event.data)
-            line = f"{event.step:>6} {event.kind:<14} {where} {event.method} {detail}".rstrip()
-            out(one_line(line))
+            _say(f"{event.step:>6} {event.kind:<14} {where} {event.method} {detail}".rstrip())
     return 0
 
 
@@ -273,8 +330,8 @@ def _name(value: Any, names: dict[Any, str]) -> Any:
 
 
 def one_line(text: str) -> str:
-    """Text with its line breaks shown as ``\\n``: one event, one line."""
-    return text.replace("\r", "\\r").replace("\n", "\\n")
+    """Text as one line of output: line breaks and other control characters shown escaped."""
+    return printable(text)
 
 
 __all__ = ["cmd_explore", "cmd_replay", "cmd_run", "cmd_trace_show", "scenario_function"]

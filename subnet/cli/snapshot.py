@@ -6,12 +6,17 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
 from ..api import Subnet
 from ..errors import MAX_SLICE_SIZE_BYTES
 from ..ids import Principal
+from ..management import args as args_parser
+from ..management.store import content_checksum
+from ..memory import PAGE_SIZE, SparseBuffer
 from .calls import canister_id, management, sender, sid_text, snapshot_id
 from .exceptions import CliError
 from .output import human_bytes, out, utc_time
@@ -178,43 +183,316 @@ async def cmd_snapshot_download(
     out(f"Snapshot {sid_text(sid)} in canister {args.canister} saved to '{folder}'")
 
 
-def _bytes_field(value: Any) -> bytes | None:
+# -- upload: reading a folder written by `snapshot download` ------------------------------------
+#
+# The folder is input from anywhere (edited by hand, or made to hurt), so it is read with care:
+# only regular files are opened (never a device, a FIFO or a folder, even through a symlink, and
+# never blocking), no file is read past the size metadata.json declares for it, and every field
+# of metadata.json is either used, checked and set aside, or refused. The files are read whole
+# (into sparse buffers: only chunks with data are held) and checked, the checksum too, before
+# the first call to the management canister: a refused upload changes nothing, and once the
+# metadata upload is accepted, nothing is left to refuse.
+
+METADATA_FILE = "metadata.json"
+METADATA_LIMIT = 1 << 20  # bytes: what the download writes is a few hundred
+
+# metadata.json fields that describe the snapshot the files were downloaded from; the subnet
+# sets them anew for an uploaded snapshot (as the IC does), so the upload only checks their type
+_DESCRIPTIVE = ("source", "taken_at_timestamp", "canister_version", "wasm_chunk_store")
+# fields passed to upload_canister_snapshot_metadata as they are: the management canister
+# decodes them (its errors name the field)
+_PASSED = ("global_timer", "globals", "on_low_wasm_memory_hook_status")
+_SIZES = tuple(field for _, _, field in _BLOBS)
+_KNOWN = (*_SIZES, "certified_data", "checksum", *_PASSED, *_DESCRIPTIVE)
+_SOURCES = ("taken_from_canister", "metadata_upload")
+
+
+@dataclasses.dataclass
+class _Upload:
+    """What metadata.json asks of an upload."""
+
+    sizes: dict[str, int]
+    certified_data: bytes | None
+    passed: dict[str, Any]
+    checksum: bytes | None
+
+
+def _refuse(folder: Path, detail: str) -> CliError:
+    return CliError(f"Cannot upload a snapshot from '{folder}': {detail}")
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def _open_regular(folder: Path, name: str) -> tuple[int, int]:
+    """A descriptor open for reading on the regular file ``folder/name`` (a symlink to one
+    will do), and its size. Anything else is refused before it is opened, and opened without
+    blocking, so that a FIFO swapped in between cannot hang the command either."""
+    path = folder / name
+    try:
+        before = os.stat(path)
+        if not stat.S_ISREG(before.st_mode):
+            raise _refuse(folder, f"{name} is {_file_kind(before.st_mode)}, not a regular file")
+        flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise _refuse(folder, f"cannot open {name}: {exc.strerror or exc}") from None
+    try:
+        now = os.fstat(fd)
+        if not stat.S_ISREG(now.st_mode):
+            raise _refuse(folder, f"{name} is {_file_kind(now.st_mode)}, not a regular file")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, now.st_size
+
+
+def _read(folder: Path, name: str, fd: int, n: int) -> bytes:
+    """Up to ``n`` bytes (fewer only at the end of the file)."""
+    parts: list[bytes] = []
+    while n > 0:
+        try:
+            piece = os.read(fd, min(n, SLICE))
+        except OSError as exc:
+            raise _refuse(folder, f"cannot read {name}: {exc.strerror or exc}") from None
+        if not piece:
+            break
+        parts.append(piece)
+        n -= len(piece)
+    return b"".join(parts)
+
+
+def _read_metadata_file(folder: Path) -> bytes:
+    fd, size = _open_regular(folder, METADATA_FILE)
+    try:
+        if size > METADATA_LIMIT:
+            raise _refuse(folder, f"{METADATA_FILE} is larger than {METADATA_LIMIT} bytes")
+        data = _read(folder, METADATA_FILE, fd, METADATA_LIMIT + 1)
+    finally:
+        os.close(fd)
+    if len(data) > METADATA_LIMIT:
+        raise _refuse(folder, f"{METADATA_FILE} is larger than {METADATA_LIMIT} bytes")
+    return data
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object of JSON, refusing a key given twice (which of the two would count?)."""
+    doc = dict(pairs)
+    if len(doc) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"the key {json.dumps(key)} is given twice")
+            seen.add(key)
+    return doc
+
+
+def _shown(value: Any) -> str:
+    """A JSON value for a message, cut short."""
+    if isinstance(value, int) and value.bit_length() > 128:
+        return f"an integer of {value.bit_length()} bits"
+    try:
+        text = json.dumps(value)
+    except (RecursionError, ValueError, TypeError):
+        return f"a {type(value).__name__}"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _size_field(folder: Path, doc: dict[str, Any], field: str) -> int:
+    if field not in doc:
+        raise _refuse(folder, f"{METADATA_FILE} has no {field}")
+    value = doc[field]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _refuse(
+            folder, f"{field} in {METADATA_FILE} is {_shown(value)}, not a number of bytes"
+        )
+    return value
+
+
+def _bytes_field(folder: Path, field: str, value: Any) -> bytes | None:
+    """A blob as the download writes it (a list of byte values) or as hex text; null is
+    none. Never a number."""
     if value is None:
         return None
     if isinstance(value, str):
-        return bytes.fromhex(value)
-    return bytes(value)
+        try:
+            return bytes.fromhex(value)
+        except ValueError:
+            pass
+    elif isinstance(value, list) and all(
+        isinstance(b, int) and not isinstance(b, bool) and 0 <= b < 256 for b in value
+    ):
+        return bytes(value)
+    raise _refuse(
+        folder,
+        f"{field} in {METADATA_FILE} is {_shown(value)}: expected a list of byte values "
+        f"(0 to 255) or hex text",
+    )
+
+
+def _nat_field(folder: Path, field: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**64:
+        raise _refuse(folder, f"{field} in {METADATA_FILE} is {_shown(value)}: expected a nat64")
+
+
+def _check_descriptive(folder: Path, doc: dict[str, Any]) -> None:
+    """The fields that describe the downloaded snapshot: typed as the download writes them."""
+    source = doc.get("source")
+    if source is not None and source not in _SOURCES:
+        raise _refuse(
+            folder,
+            f"source in {METADATA_FILE} is {_shown(source)}: expected one of {', '.join(_SOURCES)}",
+        )
+    for field in ("taken_at_timestamp", "canister_version"):
+        if doc.get(field) is not None:
+            _nat_field(folder, field, doc[field])
+    store = doc.get("wasm_chunk_store")
+    if store is not None:
+        if not isinstance(store, list):
+            raise _refuse(
+                folder, f"wasm_chunk_store in {METADATA_FILE} is {_shown(store)}: expected a list"
+            )
+        for item in store:
+            _bytes_field(folder, "wasm_chunk_store", item)
+
+
+def _parse_metadata(folder: Path, data: bytes) -> _Upload:
+    """What metadata.json asks for, every field accounted for (see the module's notes)."""
+    try:
+        doc = json.loads(data.decode("utf-8"), object_pairs_hook=_unique_keys)
+    except RecursionError:
+        raise _refuse(folder, f"{METADATA_FILE} is nested too deeply") from None
+    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
+        raise _refuse(folder, f"{METADATA_FILE} is not valid JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise _refuse(folder, f"{METADATA_FILE} does not hold a JSON object")
+    unknown = [key for key in doc if key not in _KNOWN]
+    if unknown:
+        raise _refuse(
+            folder, f"{METADATA_FILE} has a field this upload does not know: {_shown(unknown[0])}"
+        )
+    sizes = {field: _size_field(folder, doc, field) for field in _SIZES}
+    certified = _bytes_field(folder, "certified_data", doc.get("certified_data"))
+    checksum = _bytes_field(folder, "checksum", doc.get("checksum"))
+    if checksum is not None and len(checksum) not in (0, 32):
+        raise _refuse(
+            folder,
+            f"checksum in {METADATA_FILE} has {len(checksum)} bytes: a checksum is a SHA-256 "
+            f"(32 bytes)",
+        )
+    _check_descriptive(folder, doc)
+    passed = {field: doc[field] for field in _PASSED if doc.get(field) is not None}
+    return _Upload(sizes, certified, passed, checksum or None)
+
+
+def _is_zero(piece: bytes) -> bool:
+    return piece.count(0) == len(piece)
+
+
+def _read_blob(folder: Path, filename: str, field: str, size: int) -> SparseBuffer:
+    """The ``size`` bytes of ``folder/filename``, which must hold exactly that many (it is read
+    no further than one byte past them). Only the chunks with data are held."""
+    fd, actual = _open_regular(folder, filename)
+    try:
+        if actual != size:
+            raise _refuse(
+                folder,
+                f"{filename} holds {actual} bytes, but {METADATA_FILE} declares {field} = {size}",
+            )
+        buffer = SparseBuffer(size)
+        for offset in range(0, size, SLICE):
+            want = min(SLICE, size - offset)
+            piece = _read(folder, filename, fd, want)
+            if len(piece) < want:
+                raise _refuse(folder, f"{filename} became shorter while it was read")
+            if not _is_zero(piece):
+                buffer.write(offset, piece)
+        if _read(folder, filename, fd, 1):
+            raise _refuse(folder, f"{filename} became longer while it was read")
+    finally:
+        os.close(fd)
+    return buffer
+
+
+def _timer_deadline(value: Any) -> int | None:
+    """The deadline of ``global_timer`` (0 = inactive), or None if it does not decode (the
+    management canister then refuses the upload)."""
+    if value is None:
+        return 0
+    try:
+        return args_parser.global_timer(value, "global_timer")[1]
+    except args_parser.BadArgument:
+        return None
+
+
+def _check_checksum(folder: Path, upload: _Upload, blobs: dict[str, SparseBuffer]) -> None:
+    """The files' content checksum (as ``read_canister_snapshot_metadata`` reports it) must be
+    the one metadata.json gives, if it gives one."""
+    if upload.checksum is None:
+        return
+    deadline = _timer_deadline(upload.passed.get("global_timer"))
+    if deadline is None:
+        return  # the metadata upload is refused, with the IC's error
+    if upload.sizes["stable_memory_size"] % PAGE_SIZE:
+        return  # likewise
+    stable = blobs["stable_memory"].image()
+    actual = content_checksum(
+        blobs["wasm_module"].sha256(),
+        blobs["main_memory"].sha256(),
+        stable.checksum(),
+        upload.certified_data or b"",
+        deadline,
+    )
+    if actual != upload.checksum:
+        raise _refuse(
+            folder,
+            f"the files and metadata do not match the checksum in {METADATA_FILE}: they changed "
+            f"since the download (remove the checksum to upload edited files)",
+        )
 
 
 async def cmd_snapshot_upload(args: argparse.Namespace, project: Project, session: Session) -> None:
+    """``canister snapshot upload NAME --dir DIR [--replace ID]``: a new snapshot from the files
+    of ``snapshot download``.
+
+    metadata.json is read as the download writes it. The three sizes say how many bytes each
+    file must hold, exactly (``stable_memory.bin`` may be left out when its size is 0);
+    ``certified_data``, ``global_timer``, ``globals`` and ``on_low_wasm_memory_hook_status``
+    go to the new snapshot (the management canister checks them, as the IC does); ``source``,
+    ``taken_at_timestamp``, ``canister_version`` and ``wasm_chunk_store`` describe the
+    downloaded snapshot and are only type-checked (the subnet sets them anew); any other field
+    is refused. ``checksum`` (written by the download: the content checksum that
+    ``read_canister_snapshot_metadata`` reports) vouches for the files as downloaded: when it
+    is there, the files must have that checksum, or nothing is uploaded. To upload edited
+    files, remove it (or set it to ``null``).
+
+    Everything is read and checked before the first call to the management canister, so a
+    refused upload changes nothing."""
     net = session.net
     cid = canister_id(net, args.canister)
     folder = _directory(args.dir)
     replace = snapshot_id(args.replace) if args.replace is not None else None
     caller = sender(net, args)
-    metadata_file = folder / "metadata.json"
-    try:
-        metadata = json.loads(metadata_file.read_text())
-        sizes = {field: int(metadata[field]) for _, _, field in _BLOBS}
-        timer = metadata.get("global_timer")
-        if timer == "inactive":
-            timer = {"inactive": None}
-        certified = _bytes_field(metadata.get("certified_data"))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise CliError(
-            f"Failed to read snapshot metadata from '{metadata_file}'", str(exc)
-        ) from None
-    blobs: dict[str, bytes] = {}
+    upload = _parse_metadata(folder, _read_metadata_file(folder))
+    blobs: dict[str, SparseBuffer] = {}
     for kind, filename, field in _BLOBS:
-        if kind == "stable_memory" and sizes[field] == 0:
-            blobs[kind] = b""
+        size = upload.sizes[field]
+        if kind == "stable_memory" and size == 0 and not os.path.lexists(folder / filename):
+            blobs[kind] = SparseBuffer(0)  # the download writes no file for an empty one
             continue
-        try:
-            blobs[kind] = (folder / filename).read_bytes()
-        except OSError as exc:
-            raise CliError(
-                f"Failed to read {filename} from '{folder}'", exc.strerror or str(exc)
-            ) from None
+        blobs[kind] = _read_blob(folder, filename, field, size)
+    _check_checksum(folder, upload, blobs)
+    project.check_upload(blobs["wasm_module"].to_bytes(), net)  # a class the project knows
     created = await management(
         net,
         f"Failed to upload snapshot metadata to canister {args.canister}",
@@ -222,20 +500,14 @@ async def cmd_snapshot_upload(args: argparse.Namespace, project: Project, sessio
         caller,
         canister_id=cid,
         replace_snapshot=replace,
-        wasm_module_size=sizes["wasm_module_size"],
-        wasm_memory_size=sizes["wasm_memory_size"],
-        stable_memory_size=sizes["stable_memory_size"],
-        certified_data=certified,
-        global_timer=timer,
+        certified_data=upload.certified_data,
+        **upload.sizes,
+        **upload.passed,
     )
     sid = created.snapshot_id
-    # in dfx's order; the buffers start zeroed, so all-zero stable memory slices are skipped
+    # in dfx's order; the buffers start zeroed, so only the data is sent
     for kind, _, _ in _BLOBS:
-        data = blobs[kind]
-        for offset in range(0, len(data), SLICE):
-            piece = data[offset : offset + SLICE]
-            if kind == "stable_memory" and not any(piece):
-                continue
+        for offset, piece in blobs[kind].runs(SLICE):
             await management(
                 net,
                 f"Failed to upload {kind.replace('_', ' ')} to snapshot {sid.hex()} in "

@@ -24,6 +24,7 @@ The scenario is then given by name (a file path or module), which each worker im
 
 from ..choices import Chooser
 from .campaign import Exploration, explore, run_seed
+from .faults import KINDS as FAULT_KINDS
 from .faults import SnapshotFaults
 from .hypothesis import HypothesisChooser, check_schedule
 from .pct import PCTStrategy
@@ -32,6 +33,7 @@ from .runner import Failure, RunResult, Scenario, Settings, run_once
 from .shrink import shrink
 
 __all__ = [
+    "FAULT_KINDS",
     "Chooser",
     "Exploration",
     "Failure",

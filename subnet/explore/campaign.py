@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -10,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..api import Subnet
+from ..budget import DEFAULT_LIMIT_S
 from ..choices import Chooser
 from ..events import HAZARDS
 from .faults import SnapshotFaults
@@ -41,6 +43,13 @@ def run_seed(base: int, index: int) -> int:
     """The seed of run ``index`` of a campaign with seed ``base`` (independent of run order)."""
     digest = hashlib.sha256(f"subnet-explore/{base}/{index}".encode()).digest()
     return int.from_bytes(digest[:8], "big")
+
+
+def capped_workers(workers: int, runs: int) -> int:
+    """The processes a campaign of ``runs`` runs is spread over when ``workers`` are asked for:
+    no more than the runs, nor than the machine's CPUs (more would only cost their start-up;
+    the outcome never depends on the number of workers)."""
+    return max(1, min(workers, runs, os.cpu_count() or 1))
 
 
 _LOADED: dict[str, Scenario] = {}  # per process: a worker imports each scenario once
@@ -77,10 +86,15 @@ def explore(
     executor: Executor | None = None,
     backend: str = "asyncio",
     progress: Callable[[int, int], None] | None = None,
+    execution_limit: float | None = DEFAULT_LIMIT_S,
 ) -> Exploration:
     """Run ``scenario`` up to ``runs`` times under ``strategy``; collect failures, shrink the
     first, and return it with a trace that replays it (``Exploration.trace``).
-    ``progress(runs_done, failures)`` is called after every run."""
+    ``progress(runs_done, failures)`` is called after every run. ``workers`` processes run
+    the campaign (at most one per run and per CPU, see :func:`capped_workers`), unless an
+    ``executor`` is given; the outcome is the same with any number. ``execution_limit``: the
+    seconds one execution may run before it traps with IC0522 (an endless loop is a failure
+    of the run; lower it to find such loops sooner)."""
     if isinstance(scenario, str):
         loaded = Scenario.load(scenario)
         spec: Scenario | str = scenario
@@ -97,7 +111,13 @@ def explore(
     if unknown:
         raise ValueError(f"fail_on names unknown hazard kind(s): {', '.join(unknown)}")
     settings = Settings(
-        strategy, depth, max_steps, faults=faults, backend=backend, fail_on=tuple(fail_on)
+        strategy,
+        depth,
+        max_steps,
+        faults=faults,
+        backend=backend,
+        fail_on=tuple(fail_on),
+        execution_limit=execution_limit,
     )
     if strategy == "pct":
         # PCT's change points are drawn over k steps: estimate k from a pilot run of the
@@ -139,7 +159,9 @@ def explore(
         if pool is None and workers and workers > 1:
             if not isinstance(spec, str):
                 raise ValueError("workers need the scenario given by name (a file or module)")
-            pool = owned = ProcessPoolExecutor(max_workers=workers)
+            workers = capped_workers(workers, runs)
+            if workers > 1:
+                pool = owned = ProcessPoolExecutor(max_workers=workers)
         try:
             seeds = [run_seed(seed, i) for i in range(runs)]
             if pool is None:

@@ -10,6 +10,9 @@ from ..choices import Chooser
 from ..engine import Engine
 from ..ids import MANAGEMENT, Principal
 
+KINDS = ("take", "load", "upgrade", "stop", "trap", "timeout")
+"""The fault kinds, in the order a choice among them is drawn."""
+
 
 @dataclass(frozen=True)
 class SnapshotFaults:
@@ -17,12 +20,25 @@ class SnapshotFaults:
     of the canister would.
 
     ``canisters``: names or ids (default: every canister with code); ``probability``: chance per
-    step; ``take`` / ``load`` / ``upgrade``: which operations may be injected. A load picks one
-    of the canister's snapshots; an upgrade reinstalls the canister's own code in mode upgrade
-    (``pre_upgrade``, a fresh heap, ``post_upgrade()``), the IC's other classic hazard when
-    calls are in flight. Injected calls may fail (an empty canister, the limit, a
-    ``post_upgrade`` that needs arguments): that is part of the exploration, not an error of
-    the run.
+    step; ``take`` / ``load`` / ``upgrade`` / ``stop`` / ``trap`` / ``timeout``: which faults
+    may be injected (docs/exploring.md has an example of each):
+
+    - ``take``, ``load``: a snapshot of the canister, or a load of one of its snapshots;
+    - ``upgrade``: reinstall the canister's own code in mode upgrade (``pre_upgrade``, a fresh
+      heap, ``post_upgrade()``), the IC's other classic hazard when calls are in flight;
+    - ``stop``: ``stop_canister`` on a running canister (it stops once its open calls are
+      done, rejecting new ones meanwhile), or ``start_canister`` on one the explorer stopped;
+    - ``trap``: the next execution of one of the canister's outstanding callbacks traps (as
+      if its code trapped right after the ``await``): its ``finally`` blocks run as the
+      cleanup, the rest of the callback's changes are rolled back;
+    - ``timeout``: one of the canister's outstanding bounded-wait calls is answered with
+      ``SYS_UNKNOWN`` now, as if its deadline had passed or its response had been dropped
+      (:meth:`subnet.routing.Router.expire_callback`): whether the callee executed the call
+      depends on where it is, which is what code that takes ``SYS_UNKNOWN`` for "did not
+      happen" gets wrong. On the IC, load (memory pressure, a slow subnet) decides this.
+
+    Injected calls may fail (an empty canister, the limit, a ``post_upgrade`` that needs
+    arguments): that is part of the exploration, not an error of the run.
     """
 
     canisters: tuple[str, ...] | None = None
@@ -30,6 +46,9 @@ class SnapshotFaults:
     take: bool = True
     load: bool = True
     upgrade: bool = False
+    stop: bool = False
+    trap: bool = False
+    timeout: bool = False
 
     def __post_init__(self) -> None:
         canisters = self.canisters
@@ -44,7 +63,7 @@ class SnapshotFaults:
         p = self.probability
         if isinstance(p, bool) or not isinstance(p, int | float) or not 0 <= p <= 1:
             raise ValueError(f"faults: probability is a number from 0 to 1, not {p!r}")
-        for name in ("take", "load", "upgrade"):
+        for name in KINDS:
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"faults: {name} is True or False, not {getattr(self, name)!r}")
 
@@ -53,7 +72,7 @@ class SnapshotFaults:
         """A scenario's ``FAULTS`` dict, checked (an unknown option is a clear error)."""
         if not isinstance(options, dict):
             raise ValueError(f"FAULTS is a dict of options, not {options!r}")
-        known = ("canisters", "probability", "take", "load", "upgrade")
+        known = ("canisters", "probability", *KINDS)
         unknown = sorted(str(k) for k in options if k not in known)
         if unknown:
             raise ValueError(
@@ -79,6 +98,7 @@ class Injector:
         self.chooser = chooser
         self.log = log
         self.injected = False
+        self.stopped: set[Principal] = set()  # canisters this injector stopped
 
     def unknown_canisters(self) -> list[str]:
         """The configured names that name no canister of the subnet (at the end of a run)."""
@@ -125,14 +145,49 @@ class Injector:
         ops = [
             op for op, on in (("take", faults.take), ("load", faults.load and cs.snapshots)) if on
         ]
-        if faults.upgrade:  # last, so that campaigns without upgrades choose as before
+        # the later kinds come last, so that campaigns without them choose as before
+        if faults.upgrade:
             ops.append("upgrade")
+        if faults.stop and (cs.status == "running" or cs.id in self.stopped):
+            ops.append("stop")
+        if faults.trap and cs.callbacks:
+            ops.append("trap")
+        if faults.timeout and any(map(engine.can_time_out, cs.callbacks.values())):
+            ops.append("timeout")
         if not ops:
             return
         op = ops[chooser.draw(len(ops))]
         sender = cs.controllers[0] if cs.controllers else net.default_identity
         name = next((n for n, c in net.names.items() if c == cs.id), str(cs.id))
-        if op == "take":
+        if op == "stop":
+            if cs.status == "running":
+                self.stopped.add(cs.id)
+                net.submit(MANAGEMENT, "stop_canister", {"canister_id": cs.id}, sender=sender)
+                log.append(f"step {engine.steps + 1}: stop {name}")
+            else:
+                self.stopped.discard(cs.id)
+                net.submit(MANAGEMENT, "start_canister", {"canister_id": cs.id}, sender=sender)
+                log.append(f"step {engine.steps + 1}: start {name}")
+            self.injected = True
+        elif op == "trap":
+            pending = sorted(cs.callbacks)
+            cb = cs.callbacks[pending[chooser.draw(len(pending))]]
+            engine.doom_callback(cb.id)
+            target = next((n for n, c in net.names.items() if c == cb.target), str(cb.target))
+            log.append(
+                f"step {engine.steps + 1}: trap {name}'s callback for its call to "
+                f"{target}.{cb.method} (callback {cb.id})"
+            )
+        elif op == "timeout":
+            bounded = sorted(i for i, c in cs.callbacks.items() if engine.can_time_out(c))
+            cb = cs.callbacks[bounded[chooser.draw(len(bounded))]]
+            how = engine.expire_callback(cb)
+            target = next((n for n, c in net.names.items() if c == cb.target), str(cb.target))
+            log.append(
+                f"step {engine.steps + 1}: time out {name}'s call to {target}.{cb.method} "
+                f"(callback {cb.id}, {how})"
+            )
+        elif op == "take":
             record: dict[str, Any] = {"canister_id": cs.id}
             if len(cs.snapshots) >= net.max_snapshots_per_canister:
                 record["replace_snapshot"] = next(iter(cs.snapshots))

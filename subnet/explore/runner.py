@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 
 from ..api import Subnet
+from ..budget import DEFAULT_LIMIT_S
 from ..choices import Chooser, ReplayDivergence
 from ..engine import Engine
 from ..scenario import load_scenario, source_digest
@@ -29,13 +30,14 @@ class Settings:
     faults: SnapshotFaults | None = None
     backend: str = "asyncio"
     fail_on: tuple[str, ...] = ()  # hazard kinds that count as failures
+    execution_limit: float | None = DEFAULT_LIMIT_S  # seconds before an execution traps
 
 
 @dataclass(frozen=True)
 class Failure:
     """What went wrong in a run, and the choices that make it happen again."""
 
-    kind: str  # "invariant" | "scenario" | "check" | "liveness" | "hazard"
+    kind: str  # "invariant" | "scenario" | "check" | "liveness" | "hazard" | "instruction_limit"
     message: str
     step: int
     choices: tuple[int, ...]
@@ -76,6 +78,7 @@ class Scenario:
     name: str | None = None  # a file path or module: what workers and replays load
     faults: SnapshotFaults | None = None
     fail_on: tuple[str, ...] = ()  # hazard kinds that count as failures
+    execution_limit: float | None = DEFAULT_LIMIT_S  # seconds before an execution traps
 
     @classmethod
     def load(cls, spec: str) -> Scenario:
@@ -95,7 +98,12 @@ def run_once(scenario: Scenario, settings: Settings, chooser: Chooser, seed: int
     box: dict[str, Any] = {}
 
     async def main() -> None:
-        async with Subnet(seed=seed, strategy=strategy, scenario=scenario.name) as net:
+        async with Subnet(
+            seed=seed,
+            strategy=strategy,
+            scenario=scenario.name,
+            execution_limit=settings.execution_limit,
+        ) as net:
             box["net"] = net
             if isinstance(strategy, PCTStrategy):
                 strategy.bind(net.engine.sources_view())
@@ -111,6 +119,14 @@ def run_once(scenario: Scenario, settings: Settings, chooser: Chooser, seed: int
             def after_step(engine: Engine, done: Any) -> None:
                 if engine.steps > settings.max_steps:
                     raise _Violation("liveness", f"still running after {settings.max_steps} steps")
+                if engine.overruns:  # an execution that never ends is a bug of the canister
+                    cid, method = engine.overruns[0]
+                    name = next((n for n, c in net.names.items() if c == cid), str(cid))
+                    raise _Violation(
+                        "instruction_limit",
+                        f"{name}.{method} ran past the execution budget (IC0522, instruction "
+                        f"limit exceeded): an endless loop, or too much work for one message",
+                    )
                 if fail_on and len(hazards) > checked[0]:
                     for hazard in hazards[checked[0] :]:
                         if hazard.kind in fail_on:
@@ -183,9 +199,14 @@ def _liveness(net: Subnet) -> None:
 
 def _settings_meta(settings: Settings) -> dict[str, Any]:
     meta = asdict(settings)
+    if settings.execution_limit == DEFAULT_LIMIT_S:
+        del meta["execution_limit"]  # the default: traces read as before it could be set
     if settings.faults is not None:
         faults = asdict(settings.faults)
         faults["canisters"] = list(faults["canisters"]) if faults["canisters"] else None
+        for kind in ("stop", "trap", "timeout"):  # newer kinds: written only when on
+            if not faults[kind]:
+                del faults[kind]
         meta["faults"] = faults
     return meta
 

@@ -7,7 +7,8 @@
 - :mod:`.methods`: the lifecycle methods (create, install, start, stop, status, ...);
 - :mod:`.store` and :mod:`.snapshots`: stored snapshots and the snapshot methods;
 - :mod:`.sizes`: memory as the IC charges it;
-- :mod:`.dispatch`: :class:`Management`, the handler the engine calls for subnet messages;
+- :mod:`.dispatch`: :class:`Management`, the handler the engine calls for subnet messages,
+  and the ingress filter the router calls as an ingress message to it arrives;
 - :mod:`.client`: :class:`ManagementClient`, ``net.management`` in a scenario.
 """
 

@@ -9,6 +9,8 @@ dispatcher turns into the IC's InvalidManagementPayload (408) naming the method 
 
 from __future__ import annotations
 
+import math
+import struct
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
@@ -41,10 +43,56 @@ def principal(value: Any, name: str) -> Principal:
     raise BadArgument(f"field {name}: expected principal, got {type(value).__name__}")
 
 
+def _integer(value: Any, name: str, kind: str, lo: int, hi: int) -> int:
+    """An integer of Candid type ``kind``, in ``lo <= value < hi`` (its width)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value < hi:
+        raise BadArgument(f"field {name}: expected {kind}, got {_short(value)}")
+    return int(value)
+
+
+def _short(value: Any) -> str:
+    """``repr`` for a message, cut short (a hostile value may be huge)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"an integer of {value.bit_length()} bits"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def nat64(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**64:
-        raise BadArgument(f"field {name}: expected nat64, got {value!r}")
-    return value
+    return _integer(value, name, "nat64", 0, 2**64)
+
+
+def int32(value: Any, name: str) -> int:
+    return _integer(value, name, "int32", -(2**31), 2**31)
+
+
+def int64(value: Any, name: str) -> int:
+    return _integer(value, name, "int64", -(2**63), 2**63)
+
+
+def v128(value: Any, name: str) -> int:
+    """A Wasm ``v128`` global: a Candid ``nat`` that must fit 128 bits."""
+    return _integer(value, name, "nat (128 bits)", 0, 2**128)
+
+
+_FLOAT32_MAX = 3.4028234663852886e38
+
+
+def float64(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadArgument(f"field {name}: expected float64, got {_short(value)}")
+    try:
+        return float(value)
+    except OverflowError:
+        raise BadArgument(f"field {name}: expected float64, got {_short(value)}") from None
+
+
+def float32(value: Any, name: str) -> float:
+    number = float64(value, name)
+    if math.isfinite(number) and abs(number) > _FLOAT32_MAX:
+        raise BadArgument(f"field {name}: expected float32, got {_short(value)}")
+    rounded: float = struct.unpack("<f", struct.pack("<f", number))[0]
+    return rounded
 
 
 def boolean(value: Any, name: str) -> bool:
@@ -187,6 +235,72 @@ def parse_record(method: str, schema: dict[str, Any], record: Any) -> dict[str, 
     return out
 
 
+def _variant(value: Any, name: str, cases: str) -> tuple[str, Any]:
+    """A Candid variant: ``{"case": payload}``, or the bare ``"case"`` for a null payload."""
+    if isinstance(value, str):
+        return value, None
+    if isinstance(value, dict) and len(value) == 1:
+        ((case, payload),) = value.items()
+        if isinstance(case, str):
+            return case, payload
+    raise BadArgument(f"field {name}: expected a variant {{{cases}}}, got {_short(value)}")
+
+
+def _null(payload: Any, name: str) -> None:
+    if payload is not None:
+        raise BadArgument(f"field {name}: expected null, got {_short(payload)}")
+
+
+def global_timer(value: Any, name: str) -> tuple[str, int]:
+    """``variant { active : nat64; inactive }``, as ``("active", deadline in ns)`` or
+    ``("inactive", 0)``."""
+    case, payload = _variant(value, name, "active : nat64; inactive")
+    if case == "inactive":
+        _null(payload, f"{name}.inactive")
+        return case, 0
+    if case != "active":
+        raise BadArgument(f"field {name}: unknown case {_short(case)}")
+    return case, nat64(payload, f"{name}.active")
+
+
+GLOBAL_TYPES = {"i32": int32, "i64": int64, "f32": float32, "f64": float64, "v128": v128}
+
+
+def exported_globals(value: Any, name: str) -> tuple[dict[str, int | float], ...]:
+    """``vec variant { i32 : int32; i64 : int64; f32 : float32; f64 : float64; v128 : nat }``."""
+    if not isinstance(value, list | tuple):
+        raise BadArgument(f"field {name}: expected vec, got {type(value).__name__}")
+    result: list[dict[str, int | float]] = []
+    for i, item in enumerate(value):
+        where = f"{name}[{i}]"
+        case, payload = _variant(item, where, "i32; i64; f32; f64; v128")
+        parse = GLOBAL_TYPES.get(case)
+        if parse is None:
+            raise BadArgument(f"field {where}: unknown case {_short(case)}")
+        result.append({case: parse(payload, f"{where}.{case}")})
+    return tuple(result)
+
+
+HOOK_STATUSES = ("condition_not_satisfied", "ready", "executed")
+
+
+def hook_status(value: Any, name: str) -> str:
+    """``variant { condition_not_satisfied; ready; executed }``."""
+    case, payload = _variant(value, name, "; ".join(HOOK_STATUSES))
+    if case not in HOOK_STATUSES:
+        raise BadArgument(f"field {name}: unknown case {_short(case)}")
+    _null(payload, f"{name}.{case}")
+    return case
+
+
+def sha256(value: Any, name: str) -> bytes:
+    """A SHA-256 digest (32 bytes), or the empty blob for none."""
+    data = blob(value, name)
+    if len(data) not in (0, 32):
+        raise BadArgument(f"field {name}: expected a 32-byte SHA-256, got {len(data)} bytes")
+    return data
+
+
 def slice_kind(value: Any, name: str) -> tuple[str, int, int]:
     if not isinstance(value, dict) or len(value) != 1:
         raise BadArgument(
@@ -200,7 +314,4 @@ def slice_kind(value: Any, name: str) -> tuple[str, int, int]:
         raise BadArgument(f"field {name}.{case}: expected a record with offset (and size)")
     offset = body.get("offset")
     size = body.get("size", 0)
-    for label, v in (("offset", offset), ("size", size)):
-        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 2**64:
-            raise BadArgument(f"field {name}.{case}.{label}: expected nat64, got {v!r}")
-    return case, offset, size  # type: ignore[return-value]
+    return case, nat64(offset, f"{name}.{case}.offset"), nat64(size, f"{name}.{case}.size")

@@ -1,4 +1,18 @@
-"""``net.management``: the scenario's side of the management canister."""
+"""``net.management``: the scenario's side of the management canister.
+
+Most methods are sent as ingress messages from ``sender`` (default: the subnet's default
+identity), so they pass the IC's ingress filter like a user's call (:mod:`.dispatch`). Two
+kinds of call a user cannot make on the IC are made the way the IC's own tests make them:
+
+- the methods only canisters may call (``canister_info``, ``raw_rand``) are sent from the
+  built-in harness canister (:data:`~.context.HARNESS`), as those tests send them from a
+  universal canister; ``sender`` is ignored for them;
+- ``create_canister`` is sent as ``provisional_create_canister_with_cycles`` from ``sender``, as
+  a user creates a canister on a development subnet (dfx's local replica, PocketIC, the
+  ``StateMachine`` tests of ``rs/execution_environment/tests/canister_history.rs``): the
+  sender controls the new canister unless ``settings`` names controllers, and the creation is
+  recorded ``from_user``.
+"""
 
 from __future__ import annotations
 
@@ -13,18 +27,28 @@ from ..records import CONVERTERS
 Submit = Callable[..., Awaitable[Any]]
 """``submit(target, method, *args, sender=...)``: send an ingress message, await its reply."""
 
+Harness = Callable[[str, dict[str, Any]], Awaitable[Any]]
+"""``harness(method, record)``: the harness canister calls ``method``; await its reply."""
+
+HARNESS_METHODS = frozenset({"canister_info", "raw_rand"})
+"""The methods the client sends from the harness canister (only canisters may call them)."""
+
 
 class ManagementClient:
     """``net.management``: one async method per management method, keyword arguments named as
     the Candid record fields, plus ``sender=``. Results are the dataclasses of
-    :mod:`subnet.records`; ``()`` is ``None``."""
+    :mod:`subnet.records`; ``()`` is ``None``. How each call is sent: the module docstring."""
 
-    def __init__(self, submit: Submit) -> None:
+    def __init__(self, submit: Submit, harness: Harness) -> None:
         self._submit = submit
+        self._harness = harness
 
     async def _call(self, method: str, sender: Principal | None, record: dict[str, Any]) -> Any:
         record = {k: v for k, v in record.items() if v is not None}
-        reply = await self._submit(MANAGEMENT, method, record, sender=sender)
+        if method in HARNESS_METHODS:
+            reply = await self._harness(method, record)
+        else:
+            reply = await self._submit(MANAGEMENT, method, record, sender=sender)
         convert = CONVERTERS.get(method)
         return convert(reply) if convert is not None and reply is not None else reply
 
@@ -45,8 +69,10 @@ class ManagementClient:
         sender: Principal | None = None,
         sender_canister_version: int | None = None,
     ) -> Any:
+        """A new canister, created for ``sender`` (``provisional_create_canister_with_cycles``:
+        see the module docstring)."""
         return await self._call(
-            "create_canister",
+            "provisional_create_canister_with_cycles",
             sender,
             {"settings": settings, "sender_canister_version": sender_canister_version},
         )
@@ -95,6 +121,8 @@ class ManagementClient:
         num_requested_changes: int | None = None,
         sender: Principal | None = None,
     ) -> Any:
+        """Sent from the harness canister (only canisters may call it); ``sender`` is
+        ignored."""
         return await self._call(
             "canister_info",
             sender,

@@ -11,17 +11,44 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .. import errors
 from ..engine import Engine
+from ..errors import ErrorCode, Reject
 from ..guards import Policy, SnapshotGuard
-from ..ids import CanisterIdAllocator, Principal
-from ..messages import Request
+from ..ids import LOCAL_CANISTER_RANGE_START, CanisterIdAllocator, Principal
+from ..messages import Ingress, Request
 from ..system import CanisterState
 from . import lifecycle
 
 MAX_HISTORY = 20
+
+HARNESS = Principal.from_canister_index(LOCAL_CANISTER_RANGE_START)
+"""``bnz7o-iuaaa-aaaaa-qaaaa-cai``: the built-in harness canister, from which ``net.management``
+sends the methods only canisters may call (``canister_info``, ``raw_rand``), as the IC's own
+tests call them from a universal canister. The id allocator never hands it out (the first
+canister is the next index), and it is not a canister of the subnet: it only sends these
+calls."""
+
+
+@dataclass(slots=True)
+class HarnessCall(Ingress):
+    """A call the harness canister makes for a scenario. It is a canister's call to the
+    management canister (no ingress filter, ``from_canister`` origin); the scenario awaits it
+    like an ingress message, so it is answered the same way."""
+
+
+def user_cannot_call(method: str) -> Reject:
+    """504: a canister-only method that reached execution as an ingress message (the ingress
+    filter refuses it first): ``<method> cannot be called by a user.``
+
+    Source: ``rs/execution_environment/src/execution_environment.rs``
+    (``reject_unexpected_ingress``)."""
+    return Reject.from_error(
+        ErrorCode.CanisterContractViolation, f"{method} cannot be called by a user."
+    )
 
 
 class NotSavable(ValueError):
@@ -119,8 +146,13 @@ class ManagementContext:
         return cs
 
     @staticmethod
-    def origin(req: Request, sender_canister_version: int | None = None) -> dict[str, Any]:
-        if req.ingress is not None:
+    def from_user(req: Request) -> bool:
+        """Whether ``req`` is an ingress message (from a user), not a canister's call."""
+        return req.ingress is not None and not isinstance(req.ingress, HarnessCall)
+
+    @classmethod
+    def origin(cls, req: Request, sender_canister_version: int | None = None) -> dict[str, Any]:
+        if cls.from_user(req):
             return {"from_user": {"user_id": req.sender}}
         return {
             "from_canister": {
@@ -147,9 +179,16 @@ class ManagementContext:
         self.engine.trace.emit("change", cs.id, next(iter(details)), ())
 
     def uninstall(self, cs: CanisterState, origin: dict[str, Any]) -> None:
-        """Uninstall (also used by take_canister_snapshot with uninstall_code)."""
+        """Uninstall (also used by take_canister_snapshot with uninstall_code).
+
+        Call contexts still awaiting responses are deleted, not closed
+        (:func:`.lifecycle.uninstall`): a stopping canister becomes stopped only once the
+        last of those responses has arrived, as the IC's ``SystemState::try_stop_canister``
+        waits for no callbacks and no call contexts."""
         lifecycle.uninstall(self.engine, cs)
         cs.version += 1
         self.record_change(cs, origin, {"code_uninstall": None})
+        for ctx in list(cs.call_contexts.values()):
+            self.engine.close_if_done(cs, ctx, None)  # nothing outstanding: closes now
         if cs.status == "stopping" and not cs.call_contexts:
             self.engine.finish_stop(cs)

@@ -20,7 +20,7 @@ from actors.canister import Canister
 
 from ..engine import Engine
 from ..errors import Reject, canister_uninstalled
-from ..execution import trap_reject
+from ..execution import raised_by_canister, trap_reject
 from ..heap import Heap, HeapError, copy_value
 from ..ids import Principal
 from ..memory import StableMemory
@@ -139,8 +139,10 @@ def install(
         cs.certified_data = b""
         cs.global_timer = 0
         _new_heap(engine, cs, cls, "init", args, caller)
-    except Exception as exc:
+    except BaseException as exc:
         saved.restore(cs)
+        if not raised_by_canister(exc):  # a real Ctrl-C
+            raise
         raise _hook_failure(cs, exc) from None
 
 
@@ -166,20 +168,30 @@ def upgrade(
         cs.code = cls
         cs.heap = Heap()
         _new_heap(engine, cs, cls, "post_upgrade", args, caller)
-    except Exception as exc:
+    except BaseException as exc:
         saved.restore(cs)
+        if not raised_by_canister(exc):  # a real Ctrl-C
+            raise
         raise _hook_failure(cs, exc) from None
 
 
 def uninstall(engine: Engine, cs: CanisterState) -> None:
-    """Remove code, heap, stable memory and certified data; reject every open call context
-    with CANISTER_REJECT and drop the callbacks (later responses go nowhere)."""
+    """Remove code, heap, stable memory and certified data, and delete every call context:
+    one not answered yet is rejected (CANISTER_REJECT, ``Canister has been uninstalled.``).
+
+    A deleted call context stays until the responses to its calls have arrived: its callbacks
+    stay registered, and a response to one runs no code, unregisters it and closes the call
+    context after the last one. So a stopping canister stays stopping until then.
+
+    Source: ``rs/replicated_state/src/canister_state/system_state/call_context_manager.rs``
+    (``delete_all_call_contexts``: "Callbacks will be unregistered when responses are
+    received"), ``rs/execution_environment/src/execution/response.rs``
+    (``ResponseHelper::validate``: a deleted call context executes nothing)."""
     reject = canister_uninstalled()
     for ctx in list(cs.call_contexts.values()):
         if not ctx.responded:
             engine.respond(ctx, None, reject)
-    cs.call_contexts.clear()
-    engine.drop_callbacks(cs)
+        ctx.deleted = True
     cs.code = None
     cs.heap = Heap()
     if cs.instance is not None:

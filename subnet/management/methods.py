@@ -1,5 +1,5 @@
-"""The lifecycle methods of the management canister: create, install, uninstall, start,
-stop, status, info, settings, delete, raw_rand.
+"""The lifecycle methods of the management canister: create (and its provisional form),
+install, uninstall, start, stop, status, info, settings, delete, raw_rand.
 
 Each method validates its whole argument record first (:mod:`.args`), then checks permissions,
 then checks the canister's state, and only then changes anything. A method that rejects has
@@ -18,7 +18,7 @@ from ..ids import Principal
 from ..messages import RUNNING, STOPPING, Request
 from . import args as parse
 from . import lifecycle
-from .context import MAX_HISTORY, ManagementContext
+from .context import MAX_HISTORY, ManagementContext, user_cannot_call
 from .sizes import memory_size
 
 DEFAULT_CYCLES = 3_000_000_000_000
@@ -29,6 +29,13 @@ STOP_CANCELLED = Reject(RejectCode.CANISTER_ERROR, "stop cancelled")  # marker, 
 
 MethodTable = dict[str, tuple[dict[str, Any], Any]]
 """method name -> (argument schema, the function that executes it)"""
+
+
+def nat(value: Any, name: str) -> int:
+    """A Candid ``nat`` (``provisional_create_canister_with_cycles``'s ``amount``)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise parse.BadArgument(f"field {name}: expected nat, got {value!r:.80}")
+    return value
 
 
 class LifecycleMethods:
@@ -46,6 +53,14 @@ class LifecycleMethods:
                     settings=(parse.settings, False), sender_canister_version=parse.SENDER_VERSION
                 ),
                 self.create_canister,
+            ),
+            "provisional_create_canister_with_cycles": (
+                dict(
+                    amount=(nat, False),
+                    settings=(parse.settings, False),
+                    sender_canister_version=parse.SENDER_VERSION,
+                ),
+                self.provisional_create_canister_with_cycles,
             ),
             "install_code": (
                 dict(
@@ -83,6 +98,35 @@ class LifecycleMethods:
     def create_canister(
         self, req: Request, settings: dict[str, Any] | None, sender_canister_version: int | None
     ) -> dict[str, Any]:
+        """Only canisters call it (an ingress ``create_canister`` is refused at the ingress
+        filter, :mod:`.dispatch`)."""
+        return self.create(req, settings, sender_canister_version, DEFAULT_CYCLES)
+
+    def provisional_create_canister_with_cycles(
+        self,
+        req: Request,
+        amount: int | None,
+        settings: dict[str, Any] | None,
+        sender_canister_version: int | None,
+    ) -> dict[str, Any]:
+        """What a user calls to create a canister on a development subnet (dfx's local
+        replica, PocketIC, the IC's own ``StateMachine`` tests), where every principal is on
+        the provisional whitelist; the canister gets ``amount`` cycles (default: what
+        ``create_canister`` gives here). ``specified_id`` is not supported.
+
+        Source: ``rs/execution_environment/src/execution_environment.rs``
+        (``ProvisionalCreateCanisterWithCycles``), ``rs/execution_environment/tests/
+        canister_history.rs`` (canisters created by users this way, recorded ``from_user``)."""
+        cycles = DEFAULT_CYCLES if amount is None else amount
+        return self.create(req, settings, sender_canister_version, cycles)
+
+    def create(
+        self,
+        req: Request,
+        settings: dict[str, Any] | None,
+        sender_canister_version: int | None,
+        cycles: int,
+    ) -> dict[str, Any]:
         settings = settings or {}
         controllers = settings.get("controllers")
         if controllers is None:
@@ -90,7 +134,7 @@ class LifecycleMethods:
         cid = self.ctx.ids.next()
         cs = self.engine.add_canister(cid, controllers)
         cs.extra["settings"] = {k: v for k, v in settings.items() if k != "controllers"}
-        cs.extra["cycles"] = DEFAULT_CYCLES
+        cs.extra["cycles"] = cycles
         self.ctx.record_change(
             cs,
             self.ctx.origin(req, sender_canister_version),
@@ -169,7 +213,7 @@ class LifecycleMethods:
 
         def answer(reply: Any, reject: Reject | None) -> None:
             if reject is STOP_CANCELLED:
-                if req.ingress is not None:
+                if self.ctx.from_user(req):
                     reject = errors.stop_request_cancelled(canister_id)
                 else:  # what the replica sends a calling canister (no error code)
                     reject = Reject(
@@ -193,6 +237,7 @@ class LifecycleMethods:
         settings = {"controllers": list(cs.controllers), **cs.extra.get("settings", {})}
         return {
             "status": cs.status,
+            "version": cs.version,
             "settings": settings,
             "module_hash": cs.code.module_hash() if cs.code is not None else None,
             "memory_size": memory_size(cs),
@@ -204,6 +249,10 @@ class LifecycleMethods:
     def canister_info(
         self, req: Request, canister_id: Principal, num_requested_changes: int | None
     ) -> dict[str, Any]:
+        """Only canisters call it; the ingress filter refuses it from users (:mod:`.dispatch`),
+        and what would slip past gets the replica's ``reject_unexpected_ingress``."""
+        if self.ctx.from_user(req):
+            raise user_cannot_call("canister_info")
         cs = self.ctx.canister(canister_id)
         n = min(num_requested_changes or 0, MAX_HISTORY)
         changes = cs.history[max(0, len(cs.history) - n) :] if n else []
@@ -252,6 +301,7 @@ class LifecycleMethods:
         return None
 
     def raw_rand(self, req: Request) -> bytes:
-        if req.ingress is not None:
-            raise errors.only_canisters_can_call("raw_rand")
+        """Only canisters call it (refused at the ingress filter, :mod:`.dispatch`)."""
+        if self.ctx.from_user(req):
+            raise user_cannot_call("raw_rand")
         return self.ctx.rng.randbytes(32)

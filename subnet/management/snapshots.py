@@ -28,7 +28,7 @@ from ..errors import ErrorCode, Reject, RejectCode
 from ..guards import SnapshotGuard, refusal
 from ..heap import HeapError
 from ..ids import Principal, SnapshotId
-from ..memory import PAGE_SIZE, StableMemory
+from ..memory import DEFAULT_MAX_PAGES, PAGE_SIZE, SparseBuffer, StableMemory
 from ..messages import Request
 from ..system import CanisterState
 from ..view import CanisterView
@@ -39,8 +39,11 @@ from .methods import MethodTable
 from .store import StoredSnapshot, code_from_module
 
 MAX_GLOBALS = 1000
-GLOBAL_KINDS = frozenset({"i32", "i64", "f32", "f64", "v128"})
-HOOK_STATUSES = frozenset({"condition_not_satisfied", "ready", "executed"})
+GLOBAL_KINDS = frozenset(parse.GLOBAL_TYPES)
+HOOK_STATUSES = frozenset(parse.HOOK_STATUSES)
+MAX_MODULE_SIZE = 100 * 1024 * 1024  # the IC's limit on a Wasm module
+MAX_WASM_MEMORY_SIZE = 4 * 1024**3  # 32-bit main memory
+MAX_STABLE_MEMORY_SIZE = DEFAULT_MAX_PAGES * PAGE_SIZE  # 400 GiB
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -126,6 +129,7 @@ class SnapshotMethods:
             certified_data=cs.certified_data,
             global_timer=cs.global_timer,
             canister_version=cs.version,
+            hook_status=cs.hook_status,
         )
         snap.checksum = snap.compute_checksum()
         cs.next_snapshot_id += 1
@@ -164,7 +168,7 @@ class SnapshotMethods:
             raise errors.snapshot_not_controller(req.sender, canister_id, snapshot_id)
         if snap.buffers is not None:
             try:
-                code_from_module(bytes(snap.buffers["wasm_module"]))
+                code_from_module(snap.buffers["wasm_module"].data())
             except ValueError:
                 raise errors.invalid_wasm_module() from None
             if snap.globals:
@@ -231,7 +235,10 @@ class SnapshotMethods:
             raise errors.snapshot_inconsistent(f"cannot load snapshot {snap.id}: {exc}") from None
 
     def continuation_hazards(self, cs: CanisterState, snap: StoredSnapshot) -> None:
-        waiting = {cb.continuation_id: cb for cb in cs.callbacks.values()}
+        # a callback of a call context that uninstall_code deleted resumes nothing
+        calls = cs.call_contexts
+        live = [cb for cb in cs.callbacks.values() if not calls[cb.call_context_id].deleted]
+        waiting = {cb.continuation_id: cb for cb in live}
         for slot, cont in sorted(snap.continuations.items()):
             cb = waiting.get(cont)
             if cb is not None and cont in cs.frames:
@@ -256,7 +263,7 @@ class SnapshotMethods:
                     slot=slot,
                 )
         held = set(snap.continuations.values())
-        for cb in sorted(cs.callbacks.values(), key=lambda c: c.id):
+        for cb in sorted(live, key=lambda c: c.id):
             if cb.continuation_id not in held:
                 self.engine.hazard(
                     "dangling_callback",
@@ -289,9 +296,9 @@ class SnapshotMethods:
         return {
             "source": snap.source,
             "taken_at_timestamp": snap.taken_at_timestamp,
-            "wasm_module_size": len(snap.module),
+            "wasm_module_size": snap.module_size,
             "globals": list(snap.globals),
-            "wasm_memory_size": len(snap.wasm_memory),
+            "wasm_memory_size": snap.wasm_memory_size,
             "stable_memory_size": snap.stable_size,
             "wasm_chunk_store": [],
             "canister_version": snap.canister_version,
@@ -331,10 +338,10 @@ class SnapshotMethods:
             if offset + size > total:
                 raise errors.invalid_slice(offset, size)
             return {"chunk": snap.read_stable(offset, size)}
-        data = snap.module if which == "wasm_module" else snap.wasm_memory
-        if offset + size > len(data):
+        total = snap.module_size if which == "wasm_module" else snap.wasm_memory_size
+        if offset + size > total:
             raise errors.invalid_slice(offset, size)
-        return {"chunk": data[offset : offset + size]}
+        return {"chunk": snap.read_part(which, offset, size)}
 
     # -- upload -------------------------------------------------------------------------------
     def upload_metadata(
@@ -346,12 +353,17 @@ class SnapshotMethods:
         wasm_memory_size: int,
         stable_memory_size: int,
         certified_data: bytes | None,
-        global_timer: Any,
-        globals: Any,
-        on_low_wasm_memory_hook_status: Any,
+        global_timer: tuple[str, int] | None,
+        globals: tuple[dict[str, int | float], ...] | None,
+        on_low_wasm_memory_hook_status: str | None,
         checksum: bytes | None,
-        **_ignored: Any,
     ) -> dict[str, Any]:
+        """A new snapshot of the declared sizes, to fill with ``upload_data``.
+
+        The arguments arrive decoded to their Candid types (:mod:`.args`: every integer within
+        its width); what the IC checks of the metadata is checked here, before anything
+        changes. The buffers hold only what is uploaded into them, so declaring the IC's
+        largest sizes costs nothing until the data arrives."""
         cs = self.ctx.controlled(req, canister_id)
         if replace_snapshot is not None:
             replaced = self.find(cs, replace_snapshot)
@@ -366,44 +378,29 @@ class SnapshotMethods:
                 f"main memory size {wasm_memory_size} is not a multiple of the Wasm page size "
                 f"({PAGE_SIZE})"
             )
-        globals_list = list(globals or [])
-        if len(globals_list) > MAX_GLOBALS or not all(
-            isinstance(g, dict) and len(g) == 1 and next(iter(g)) in GLOBAL_KINDS
-            for g in globals_list
-        ):
+        globals_list = globals or ()
+        if len(globals_list) > MAX_GLOBALS:
             raise errors.invalid_snapshot_metadata(
                 f"globals must be at most {MAX_GLOBALS} values of variant "
                 f"{{i32; i64; f32; f64; v128}}"
             )
-        hook = on_low_wasm_memory_hook_status
-        if isinstance(hook, dict) and len(hook) == 1:
-            hook = next(iter(hook))
-        if hook is not None and (not isinstance(hook, str) or hook not in HOOK_STATUSES):
-            raise errors.invalid_snapshot_metadata(f"unknown hook status {hook!r}")
         if stable_memory_size % PAGE_SIZE:
             raise errors.invalid_snapshot_metadata(
                 f"stable memory size {stable_memory_size} is not a multiple of the Wasm page size "
                 f"({PAGE_SIZE})"
             )
-        max_pages = StableMemory().max_pages
-        if stable_memory_size // PAGE_SIZE > max_pages:
+        if stable_memory_size > MAX_STABLE_MEMORY_SIZE:
             raise errors.invalid_snapshot_metadata(
                 f"stable memory size {stable_memory_size} exceeds the maximum"
             )
-        if wasm_module_size > 100 * 1024 * 1024 or wasm_memory_size > 4 * 1024**3:
+        if wasm_module_size > MAX_MODULE_SIZE or wasm_memory_size > MAX_WASM_MEMORY_SIZE:
             raise errors.invalid_snapshot_metadata("module or main memory size out of range")
         data = certified_data or b""
         if len(data) > 32:
             raise errors.invalid_snapshot_metadata("certified data is longer than 32 bytes")
-        timer = 0
-        if global_timer is not None:
-            if not isinstance(global_timer, dict) or len(global_timer) != 1:
-                raise errors.invalid_snapshot_metadata("global_timer must be a variant")
-            ((case, value),) = global_timer.items()
-            if case == "active" and isinstance(value, int) and value > 0:
-                timer = value
-            elif case != "inactive":
-                raise errors.invalid_snapshot_metadata(f"bad global_timer {global_timer!r}")
+        case, timer = global_timer or ("inactive", 0)
+        if case == "active" and timer == 0:
+            raise errors.invalid_snapshot_metadata("bad global_timer {'active': 0}")
         sid = SnapshotId(cs.id, cs.next_snapshot_id)
         snap = StoredSnapshot(
             id=sid,
@@ -418,11 +415,11 @@ class SnapshotMethods:
             canister_version=cs.version,
             checksum=checksum or b"",
             globals=tuple(globals_list),
-            hook_status=hook or "condition_not_satisfied",
+            hook_status=on_low_wasm_memory_hook_status or "condition_not_satisfied",
             buffers={
-                "wasm_module": bytearray(wasm_module_size),
-                "main_memory": bytearray(wasm_memory_size),
-                "stable_memory": bytearray(stable_memory_size),
+                "wasm_module": SparseBuffer(wasm_module_size),
+                "main_memory": SparseBuffer(wasm_memory_size),
+                "stable_memory": SparseBuffer(stable_memory_size),
             },
             dirty=True,
         )
@@ -451,7 +448,7 @@ class SnapshotMethods:
         buffer = snap.buffers[which]
         if offset + len(chunk) > len(buffer):
             raise errors.invalid_slice(offset, len(chunk))
-        buffer[offset : offset + len(chunk)] = chunk
+        buffer.write(offset, chunk)
         snap.dirty = True
         return None
 
@@ -500,10 +497,10 @@ class SnapshotMethods:
                     wasm_memory_size=(parse.nat64, True),
                     stable_memory_size=(parse.nat64, True),
                     certified_data=(parse.blob, False),
-                    global_timer=(parse.anything, False),
-                    globals=(parse.anything, False),
-                    on_low_wasm_memory_hook_status=(parse.anything, False),
-                    checksum=(parse.blob, False),
+                    global_timer=(parse.global_timer, False),
+                    globals=(parse.exported_globals, False),
+                    on_low_wasm_memory_hook_status=(parse.hook_status, False),
+                    checksum=(parse.sha256, False),
                 ),
                 ops.upload_metadata,
             ),

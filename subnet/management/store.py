@@ -13,8 +13,8 @@ queues, status, controllers, history.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import io
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,7 @@ from actors.canister import Canister
 
 from ..codec import decode, encode
 from ..ids import SnapshotId
-from ..memory import PAGE_SIZE, MemoryImage, StableMemory
+from ..memory import PAGE_SIZE, MemoryImage, SparseBuffer
 
 MODULE_MAGIC = b"subnet-python-canister\n"
 
@@ -45,8 +45,9 @@ class StoredSnapshot:
     canister_version: int
     checksum: bytes = b""
     # an uploaded snapshot keeps its bytes here; upload_canister_snapshot_data writes into them,
-    # and the content above is parsed from them when the snapshot is used (``materialize``)
-    buffers: dict[str, bytearray] | None = None
+    # and the content above is parsed from them when the snapshot is used (``materialize``).
+    # They hold only the chunks written with data: a declared size costs nothing.
+    buffers: dict[str, SparseBuffer] | None = None
     dirty: bool = False
     globals: tuple[Any, ...] = ()  # uploaded metadata only: a Python canister exports none
     hook_status: str = "condition_not_satisfied"
@@ -56,8 +57,8 @@ class StoredSnapshot:
         module and memory image)."""
         if self.buffers is None or not self.dirty:
             return
-        code = code_from_module(bytes(self.buffers["wasm_module"]))
-        heap_image, table = split_wasm_memory(bytes(self.buffers["main_memory"]))
+        code = code_from_module(self.buffers["wasm_module"].data())  # (zeros after it ignored)
+        heap_image, table = split_wasm_memory(self.buffers["main_memory"])
         try:
             decode(heap_image)
         except Exception as exc:  # any decoding failure: not a heap image
@@ -65,21 +66,33 @@ class StoredSnapshot:
         self.code = code
         self.heap_image = heap_image
         self.continuations = table
-        self.stable = StableMemory.from_bytes(bytes(self.buffers["stable_memory"])).fork()
+        self.stable = self.buffers["stable_memory"].image()
         self.dirty = False
 
     @property
     def module(self) -> bytes:
         if self.buffers is not None:
-            return bytes(self.buffers["wasm_module"])
+            return self.buffers["wasm_module"].to_bytes()
         return module_bytes(self.code)
 
     @property
     def wasm_memory(self) -> bytes:
         """The heap image followed by the continuation table (a CBOR sequence)."""
         if self.buffers is not None:
-            return bytes(self.buffers["main_memory"])
+            return self.buffers["main_memory"].to_bytes()
         return pad_to_pages(self.heap_image + encode(self.continuations))
+
+    @property
+    def module_size(self) -> int:
+        if self.buffers is not None:
+            return len(self.buffers["wasm_module"])
+        return len(self.module)
+
+    @property
+    def wasm_memory_size(self) -> int:
+        if self.buffers is not None:
+            return len(self.buffers["main_memory"])
+        return len(self.wasm_memory)
 
     @property
     def stable_size(self) -> int:
@@ -89,8 +102,20 @@ class StoredSnapshot:
 
     def read_stable(self, offset: int, size: int) -> bytes:
         if self.buffers is not None:
-            return bytes(self.buffers["stable_memory"][offset : offset + size])
+            return self.buffers["stable_memory"].read(offset, size)
         return self.stable.read(offset, size)
+
+    def read_part(self, which: str, offset: int, size: int) -> bytes:
+        """``size`` bytes at ``offset`` of ``wasm_module`` or ``main_memory`` (in range)."""
+        if self.buffers is not None:
+            return self.buffers[which].read(offset, size)
+        data = self.module if which == "wasm_module" else self.wasm_memory
+        return data[offset : offset + size]
+
+    def _digest(self, which: str) -> bytes:
+        if self.buffers is not None:
+            return self.buffers[which].sha256()  # without the declared size's zeros in memory
+        return hashlib.sha256(self.module if which == "wasm_module" else self.wasm_memory).digest()
 
     @property
     def total_size(self) -> int:
@@ -98,20 +123,17 @@ class StoredSnapshot:
         certified data (the stable memory's chunks are shared with the canister, see
         ``canister_status`` for what is actually held)."""
         return (
-            len(self.module) + len(self.wasm_memory) + self.stable_size + len(self.certified_data)
+            self.module_size + self.wasm_memory_size + self.stable_size + len(self.certified_data)
         )
 
     def compute_checksum(self) -> bytes:
-        h = hashlib.sha256()
-        for part in (
-            hashlib.sha256(self.module).digest(),
-            hashlib.sha256(self.wasm_memory).digest(),
+        return content_checksum(
+            self._digest("wasm_module"),
+            self._digest("main_memory"),
             self.stable.checksum(),
-            hashlib.sha256(self.certified_data).digest(),
-            self.global_timer.to_bytes(8, "big"),
-        ):
-            h.update(part)
-        return h.digest()
+            self.certified_data,
+            self.global_timer,
+        )
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -119,6 +141,28 @@ class StoredSnapshot:
             "taken_at_timestamp": self.taken_at_timestamp,
             "total_size": self.total_size,
         }
+
+
+def content_checksum(
+    module_sha256: bytes,
+    memory_sha256: bytes,
+    stable_checksum: bytes,
+    certified_data: bytes,
+    global_timer: int,
+) -> bytes:
+    """A snapshot's content checksum, from the SHA-256 of its module and of its main memory,
+    its stable memory's checksum (:meth:`subnet.memory.StableMemory.checksum`), its certified
+    data and its global timer (0 = inactive)."""
+    h = hashlib.sha256()
+    for part in (
+        module_sha256,
+        memory_sha256,
+        stable_checksum,
+        hashlib.sha256(certified_data).digest(),
+        global_timer.to_bytes(8, "big"),
+    ):
+        h.update(part)
+    return h.digest()
 
 
 def module_bytes(code: type[Canister] | None) -> bytes:
@@ -130,14 +174,19 @@ def module_bytes(code: type[Canister] | None) -> bytes:
 
 
 def code_from_module(data: bytes) -> type[Canister]:
-    """Resolve module bytes (from a download) back to the canister class."""
+    """Resolve module bytes (from a download) back to the canister class. Module bytes are
+    input (an upload, a state file): the class must be loaded already, nothing is imported."""
     if not data.startswith(MODULE_MAGIC):
         raise ValueError("the module is not a subnet canister reference")
     try:
         ref, digest = data[len(MODULE_MAGIC) :].decode().splitlines()[:2]
         module_name, qualname = ref.split(":", 1)
-        obj: Any = importlib.import_module(module_name)
+        obj: Any = sys.modules.get(module_name)
+        if obj is None:
+            raise ImportError(f"no class of module {module_name} is loaded (none is imported)")
         for part in qualname.split("."):
+            if not part.isidentifier() or part.startswith("__"):
+                raise AttributeError(f"{part!r} is not a class name")
             obj = getattr(obj, part)
     except (ValueError, ImportError, AttributeError) as exc:
         raise ValueError(f"cannot find the canister class of this module: {exc}") from None
@@ -154,15 +203,19 @@ def pad_to_pages(data: bytes) -> bytes:
     return data + bytes(-len(data) % PAGE_SIZE)
 
 
-def split_wasm_memory(data: bytes) -> tuple[bytes, dict[int, int]]:
+def split_wasm_memory(data: bytes | SparseBuffer) -> tuple[bytes, dict[int, int]]:
     """Split a memory image into the heap image and the continuation table (trailing zeros
-    are page padding)."""
-    stream = io.BytesIO(data)
+    are page padding). An upload buffer is read only as far as its data goes."""
+    stream = data.reader() if isinstance(data, SparseBuffer) else io.BytesIO(data)
     try:
         decoder = cbor2.CBORDecoder(stream)
         decoder.decode()
         end = stream.tell()
-        rest = data[end:].rstrip(b"\x00")
+        if isinstance(data, SparseBuffer):
+            head = data.read(0, end)
+            rest = data.read(end, max(0, data.data_end() - end)).rstrip(b"\x00")
+        else:
+            head, rest = data[:end], data[end:].rstrip(b"\x00")
         table = decode(rest) if rest else {}
     except Exception as exc:
         raise ValueError(f"main memory is not a heap image: {exc}") from None
@@ -170,4 +223,4 @@ def split_wasm_memory(data: bytes) -> tuple[bytes, dict[int, int]]:
         isinstance(k, int) and isinstance(v, int) for k, v in table.items()
     ):
         raise ValueError("main memory holds a malformed continuation table")
-    return data[:end], dict(table)
+    return head, dict(table)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from actors import Canister, query, update
 from subnet import MANAGEMENT, ErrorCode, Reject, RejectCode, Subnet
 from subnet.ids import SnapshotId
-from tests.canisters import Counter, Store
+from tests.canisters import Client, Counter, Store
 from tests.support import fingerprint
 
 pytestmark = pytest.mark.anyio
@@ -89,14 +89,22 @@ async def test_bad_management_input():
         assert fingerprint(net) == before
 
 
+# rs/types/types/src/messages/ingress_messages.rs :: extract_effective_canister_id
+#   (ParseIngressError::UnknownSubnetMethod: the ingress filter refuses the message);
 # rs/execution_environment/src/execution_environment/tests.rs ::
-#   subnet_ingress_message_unknown_method
+#   subnet_ingress_message_unknown_method (past the filter: what a calling canister gets)
 async def test_subnet_ingress_message_unknown_method():
     async with Subnet() as net:
         with pytest.raises(Reject) as rej:
             await net.submit(MANAGEMENT, "unknown", {})
         assert rej.value.error_code == ErrorCode.CanisterMethodNotFound
-        assert rej.value.reject_message == "Management canister has no method 'unknown'"
+        assert rej.value.reject_message == "ic00 interface does not expose method unknown"
+        c = await net.deploy(Client)
+        assert await c.call("mgmt", "unknown", {}) == [
+            "reject",
+            int(RejectCode.CANISTER_ERROR),
+            "Management canister has no method 'unknown'",
+        ]
 
 
 # -- any input at all (Hypothesis) -----------------------------------------------------------

@@ -22,7 +22,8 @@ async def test_raw_rand_is_seeded_and_canister_only():
         assert rej.value.reject_code == RejectCode.CANISTER_REJECT
 
 
-# rs/execution_environment/src/canister_manager.rs :: should_accept_ingress_message (raw_rand)
+# rs/types/types/src/messages/ingress_messages.rs :: extract_effective_canister_id (raw_rand
+# is SubnetMethodNotAllowed: refused at the ingress filter)
 # Interface spec, management-canister.md raw_rand: 32 fresh bytes, canisters only
 async def test_raw_rand_is_canister_only():
     async with Subnet() as net:
@@ -31,7 +32,10 @@ async def test_raw_rand_is_canister_only():
             await net.submit(MANAGEMENT, "raw_rand", {})
         assert rej.value.error_code == ErrorCode.CanisterRejectedMessage
         assert rej.value.reject_code == RejectCode.CANISTER_REJECT
-        assert rej.value.reject_message == "Only canisters can call ic00 method raw_rand"
+        assert (
+            rej.value.reject_message
+            == "ic00 method raw_rand can not be called via ingress messages"
+        )
         first = await c.call("mgmt", "raw_rand", {})
         second = await c.call("mgmt", "raw_rand", {})
         assert first[0] == second[0] == "reply"

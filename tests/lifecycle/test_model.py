@@ -66,7 +66,14 @@ class Lifecycle(RuleBasedStateMachine):
     @rule(sender=st.sampled_from(IDENTITIES), co=st.lists(st.sampled_from(IDENTITIES), max_size=2))
     def create(self, sender, co):
         settings = {"controllers": [self.ids[c] for c in co]} if co else None
-        reply, rej = self.call("create_canister", {"settings": settings}, sender)
+        # a user creates a canister with the provisional method; an ingress create_canister is
+        # refused by the ingress filter (rs/types/types/src/messages/ingress_messages.rs ::
+        # extract_effective_canister_id)
+        _, refused = self.call("create_canister", {"settings": settings}, sender)
+        assert refused is not None and refused.error_code == ErrorCode.CanisterRejectedMessage
+        reply, rej = self.call(
+            "provisional_create_canister_with_cycles", {"settings": settings}, sender
+        )
         assert rej is None
         controllers = {self.ids[c] for c in co} if co else {self.ids[sender]}
         m = Model(controllers)

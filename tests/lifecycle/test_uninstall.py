@@ -1,5 +1,5 @@
-"""uninstall_code: open call contexts are answered, later responses are dropped, the code is
-gone."""
+"""uninstall_code: open call contexts are answered and deleted, later responses are dropped
+(they run no code), the code is gone."""
 
 import pytest
 
@@ -10,6 +10,10 @@ from tests.support.lifecycle import step_until
 pytestmark = pytest.mark.anyio
 
 
+# Interface spec, abstract behaviour, "IC Management Canister: Code uninstallation": the call
+# contexts are rejected and marked deleted; they stay (with their callbacks) until the responses
+# arrive (rs/replicated_state/src/canister_state/system_state/call_context_manager.rs ::
+# delete_all_call_contexts; rs/execution_environment/src/execution/response.rs :: validate)
 async def test_uninstall_rejects_callers_and_drops_responses():
     async with Subnet() as net:
         w = await net.deploy(Client)
@@ -25,11 +29,13 @@ async def test_uninstall_rejects_callers_and_drops_responses():
         assert rej.value.error_code == ErrorCode.CanisterRejectedMessage
         assert rej.value.reject_message == "Canister has been uninstalled."
         view = net.inspect(w)
-        assert view.open_call_contexts == 0 and view.outstanding_callbacks == 0
+        assert view.open_call_contexts == 1 and view.outstanding_callbacks == 1  # deleted
         assert view.version == v + 1 and view.module_hash is None
-        await net.run_until_idle()  # s answers; the response goes nowhere
+        await net.run_until_idle()  # s answers; the response runs no code
         assert await s.query("get") == 1
         assert [e.kind for e in net.trace].count("dropped") == 1
+        view = net.inspect(w)
+        assert view.open_call_contexts == 0 and view.outstanding_callbacks == 0
         with pytest.raises(Reject) as rej:
             await w.call("relay", s.id, "bump")
         assert rej.value.error_code == ErrorCode.CanisterWasmModuleNotFound
@@ -100,8 +106,10 @@ async def test_execute_response_when_call_context_deleted():
         assert [e.kind for e in net.trace].count("dropped") == 1
 
 
-# Interface spec, abstract-behavior.md "Stopping a canister" + uninstall: a stopping canister whose
-# call contexts are all deleted by uninstall_code becomes stopped, and its stop is answered
+# rs/replicated_state/src/canister_state/system_state.rs :: SystemState::try_stop_canister: a
+# stopping canister whose call contexts uninstall_code deleted stays stopping until the responses
+# to their calls have arrived; then it stops, and its stop is answered
+# (more in test_uninstall_while_stopping.py)
 async def test_uninstall_lets_a_stopping_canister_stop():
     async with Subnet() as net:
         w = await net.deploy(Client)
@@ -112,6 +120,7 @@ async def test_uninstall_lets_a_stopping_canister_stop():
         await net.step()
         assert net.inspect(w).status == "stopping"
         await net.management.uninstall_code(canister_id=w.id)
+        assert net.inspect(w).status == "stopping" and not stop.done
         await net.run_until_idle()
         assert net.inspect(w).status == "stopped"
         assert stop.result() is None

@@ -145,7 +145,9 @@ def test_guards_names_and_counters_survive_and_the_field_order_is_fixed():
         net.set_snapshot_guard("client", SnapshotGuard(take="require_quiescent"))
         net.register_name("alias", client.id)
         data = persist.dumps(net)
-        meta = decode_document(data, persist.FORMAT, persist.VERSION)["subnet"]
+        meta = decode_document(data, persist.FORMAT, persist.VERSION, sealed=[persist.VERSION])[
+            "subnet"
+        ]
         assert list(meta) == [
             "seed", "scenario", "time", "step_ns", "steps", "orphan_policy",
             "max_snapshots_per_canister", "snapshot_guard", "guard_overrides",

@@ -39,10 +39,11 @@ def test_damaged_and_unknown_files_give_clear_errors(tmp_path):
 
 KILLED_WRITER = """
 import os, sys, time, anyio
+from actors.chat import Chat
 from subnet import persist
 
 path = sys.argv[1]
-net = persist.load(path)
+net = persist.load(path, resolve=persist.class_resolver([Chat]))
 anyio.run(net.handle("chat").call, "append", "never saved")
 
 def slow_fsync(fd):

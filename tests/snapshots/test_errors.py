@@ -81,14 +81,16 @@ async def test_snapshot_errors_change_nothing():
                 "load_canister_snapshot",
                 {"canister_id": a.id, "snapshot_id": bytes(sa.id)},
                 ErrorCode.CanisterInvalidController,
-                "Only the controllers",
+                # refused by the ingress filter (rs/execution_environment/src/canister_manager.rs
+                # :: should_accept_ingress_message)
+                f"Only controllers of canister {a.id} can call ic00 method load_canister_snapshot",
                 mallory,
             ),
             (
                 "list_canister_snapshots",
                 {"canister_id": a.id},
                 ErrorCode.CanisterInvalidController,
-                "Only the controllers",
+                f"Only controllers of canister {a.id} can call ic00 method list_canister_snapshots",
                 mallory,
             ),
             (

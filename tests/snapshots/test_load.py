@@ -23,16 +23,19 @@ pytestmark = pytest.mark.anyio
 
 
 # EE load_canister_snapshot_fails_canister_not_found
+# (the ingress filter's text has no full stop: rs/execution_environment/src/
+# execution_environment.rs :: should_accept_ingress_message; the EE test's, with its full stop,
+# is the execution's, which a calling canister meets)
 async def test_load_canister_snapshot_fails_canister_not_found():
     async with Subnet() as net:
         ghost = net.identity("ghost-canister")
-        rej = await rejected(
-            net,
-            "load_canister_snapshot",
-            {"canister_id": ghost, "snapshot_id": bytes(SnapshotId(ghost, 6))},
-        )
+        record = {"canister_id": ghost, "snapshot_id": bytes(SnapshotId(ghost, 6))}
+        rej = await rejected(net, "load_canister_snapshot", record)
         assert rej.error_code == ErrorCode.CanisterNotFound
-        assert f"Canister {ghost} not found." in rej.reject_message
+        assert rej.reject_message == f"Canister {ghost} not found"
+        op = await net.deploy(Operator)
+        out = await op.call("ic00", "load_canister_snapshot", record)
+        assert out["reject"] == [RejectCode.DESTINATION_INVALID, f"Canister {ghost} not found."]
 
 
 # EE load_canister_snapshot_fails_invalid_controller

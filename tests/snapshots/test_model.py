@@ -71,9 +71,13 @@ class Snapshots(RuleBasedStateMachine):
         self.net = Subnet(strategy=strategy, max_snapshots_per_canister=LIMIT)
         strategy.engine = self.net.engine
         ic = self.call
-        cid = ic("create_canister", {})["canister_id"]
+        # users create canisters with the provisional method (ingress create_canister is
+        # refused: rs/types/types/src/messages/ingress_messages.rs ::
+        # extract_effective_canister_id)
+        create = "provisional_create_canister_with_cycles"
+        cid = ic(create, {})["canister_id"]
         ic("install_code", {"mode": "install", "canister_id": cid, "wasm_module": Notes})
-        echo = ic("create_canister", {})["canister_id"]
+        echo = ic(create, {})["canister_id"]
         ic("install_code", {"mode": "install", "canister_id": echo, "wasm_module": Echo})
         self.cid, self.echo = cid, echo
         # the model
