@@ -37,3 +37,17 @@ bench: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) .subnet build *.egg-info
+
+# The documentation site (mkdocs.yml): `make docs` builds it into site/, strictly (a broken link
+# or any other warning fails it); `make serve-docs` serves it on 127.0.0.1:8000 while you edit.
+.PHONY: docs serve-docs
+
+$(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[docs]'
+	touch $@ $(VENV)/.installed
+
+docs: $(VENV)/.installed-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict
+
+serve-docs: $(VENV)/.installed-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs serve

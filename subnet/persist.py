@@ -380,6 +380,8 @@ _MAX_CERTIFIED_DATA = 32
 _CHANGE_KINDS = ("creation", "code_uninstall", "code_deployment", "controllers_change",
                  "load_snapshot")  # fmt: skip
 _SNAPSHOT_SOURCES = ("taken_from_canister", "metadata_upload")
+_MAX_STORED_CHUNKS = 100  # a Wasm chunk store: at most 100 chunks of at most 1 MiB
+_MAX_WASM_CHUNK = 1 << 20
 _BUFFERS = ("wasm_module", "main_memory", "stable_memory")
 _CANISTER_FIELDS = (
     "id", "controllers", "status", "version", "module", "heap", "continuations", "stable",
@@ -387,6 +389,27 @@ _CANISTER_FIELDS = (
     "next_snapshot_id", "snapshots", "ingress_source", "queue_sources",
 )  # fmt: skip
 _SNAPSHOT_FIELDS = tuple(f.name for f in dataclasses.fields(StoredSnapshot))
+# a field with a default may be missing (a file written before the field was added)
+_SNAPSHOT_REQUIRED = tuple(
+    f.name
+    for f in dataclasses.fields(StoredSnapshot)
+    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+)
+# fields that may be None (their annotation says so)
+_SNAPSHOT_NULLABLE = frozenset(
+    f.name for f in dataclasses.fields(StoredSnapshot) if "None" in str(f.type)
+)
+
+
+def _snapshot_defaults() -> dict[str, Any]:
+    """What a snapshot field that a file leaves out is (its dataclass default)."""
+    defaults: dict[str, Any] = {}
+    for f in dataclasses.fields(StoredSnapshot):
+        if f.default is not dataclasses.MISSING:
+            defaults[f.name] = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            defaults[f.name] = f.default_factory()
+    return defaults
 
 
 class _Damaged(Exception):
@@ -602,12 +625,28 @@ def _check_extra(value: Any, what: str) -> None:
                     raise _Damaged(str(exc)) from None
                 except (ValueError, TypeError):  # (a value that does not even print)
                     raise _Damaged(f"{what}'s setting {name} is {_short(setting)}") from None
+        elif key == "wasm_chunk_store":  # (subnet.management.chunks: hash -> chunk)
+            _check_chunk_store(item, f"{what}'s Wasm chunk store")
         else:
             raise _Damaged(f"{what} has an unknown field {_short(key)}")
 
 
+def _check_chunk_store(value: Any, what: str) -> None:
+    store = _map(value, what)
+    if len(store) > _MAX_STORED_CHUNKS:
+        raise _Damaged(f"{what} holds {len(store)} chunks")
+    for key, chunk in store.items():
+        _bytes(key, f"a chunk hash of {what}", sizes=(32,))
+        _bytes(chunk, f"a chunk of {what}", _MAX_WASM_CHUNK)
+
+
 def _check_snapshot(value: Any, what: str, cs_id: Principal, pool_size: int) -> SnapshotId:
-    doc = _map(value, what, _SNAPSHOT_FIELDS)
+    doc = _map(value, what)
+    unknown = [_short(key) for key in doc if key not in _SNAPSHOT_FIELDS]
+    missing = [name for name in _SNAPSHOT_REQUIRED if name not in doc]
+    if unknown or missing:
+        raise _Damaged(f"{what} has unknown field(s) {unknown} or lacks {missing}")
+    doc = {**_snapshot_defaults(), **doc}
     raw = _map(doc["id"], f"{what}'s id", ("$snapshot_id",))["$snapshot_id"]
     try:
         sid = SnapshotId.from_bytes(_bytes(raw, f"{what}'s id"))
@@ -618,7 +657,8 @@ def _check_snapshot(value: Any, what: str, cs_id: Principal, pool_size: int) -> 
     what = f"snapshot {sid.hex()} of canister {cs_id}"
     _str(doc["source"], f"{what}'s source", _SNAPSHOT_SOURCES)
     for name in ("taken_at_timestamp", "global_timer", "canister_version"):
-        _int(doc[name], f"{what}'s {name}")
+        if doc[name] is not None or name not in _SNAPSHOT_NULLABLE:
+            _int(doc[name], f"{what}'s {name}")
     if doc["code"] is not None:
         _bytes(_map(doc["code"], f"{what}'s code", ("$code",))["$code"], f"{what}'s code")
         _check_heap_image(doc["heap_image"], f"{what}'s heap image")
@@ -655,7 +695,10 @@ def _check_snapshot(value: Any, what: str, cs_id: Principal, pool_size: int) -> 
         raise _Damaged(str(exc)) from None
     except (ValueError, TypeError):  # (a value that does not even print)
         raise _Damaged(f"{what}'s globals are not exported globals") from None
-    _str(doc["hook_status"], f"{what}'s hook status", HOOK_STATUSES)
+    hook = doc["hook_status"]
+    if hook is not None or "hook_status" not in _SNAPSHOT_NULLABLE:
+        _str(hook, f"{what}'s hook status", HOOK_STATUSES)
+    _check_chunk_store(doc.get("chunk_store", {}), f"{what}'s Wasm chunk store")
     return sid
 
 

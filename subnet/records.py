@@ -32,6 +32,8 @@ class DefiniteCanisterSettings:
     log_visibility: str = "controllers"
     wasm_memory_limit: int = 3_221_225_472
     wasm_memory_threshold: int = 0
+    # "controllers" | "public" | {"allowed_viewers": [principal, ...]} (interface spec 0.57)
+    snapshot_visibility: Any = "controllers"
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,14 @@ class CanisterInfoResult:
 
 
 @dataclass(frozen=True)
+class ChunkHash:
+    """``chunk_hash``: what ``upload_chunk`` answers, ``stored_chunks`` lists and a snapshot's
+    metadata lists as its ``wasm_chunk_store`` (the SHA-256 of a chunk)."""
+
+    hash: bytes
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """A snapshot as ``take_canister_snapshot`` and ``list_canister_snapshots`` describe it."""
 
@@ -86,11 +96,11 @@ class SnapshotMetadata:
     globals: tuple[Any, ...]
     wasm_memory_size: int
     stable_memory_size: int
-    wasm_chunk_store: tuple[bytes, ...]
+    wasm_chunk_store: tuple[ChunkHash, ...]
     canister_version: int
     certified_data: bytes
-    global_timer: dict[str, Any] | None
-    on_low_wasm_memory_hook_status: str | None
+    global_timer: dict[str, Any] | None  # None: an upload that left it out
+    on_low_wasm_memory_hook_status: str | None  # None: an upload that left it out
     checksum: bytes = field(default=b"", compare=False)  # an extension: the content's SHA-256
 
 
@@ -134,7 +144,9 @@ def to_info(data: dict[str, Any]) -> CanisterInfoResult:
 def to_metadata(data: dict[str, Any]) -> SnapshotMetadata:
     values = dict(data)
     values["globals"] = tuple(values.get("globals", ()))
-    values["wasm_chunk_store"] = tuple(values.get("wasm_chunk_store", ()))
+    values["wasm_chunk_store"] = tuple(
+        ChunkHash(c["hash"]) for c in values.get("wasm_chunk_store", ())
+    )
     metadata: SnapshotMetadata = _build(SnapshotMetadata, values)
     return metadata
 
@@ -148,6 +160,8 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "list_canister_snapshots": lambda d: [to_snapshot(s) for s in d],
     "read_canister_snapshot_metadata": to_metadata,
     "read_canister_snapshot_data": lambda d: ReadSnapshotDataResult(d["chunk"]),
+    "upload_chunk": lambda d: ChunkHash(d["hash"]),
+    "stored_chunks": lambda d: [ChunkHash(c["hash"]) for c in d],
     "upload_canister_snapshot_metadata": lambda d: UploadSnapshotMetadataResult(
         SnapshotId.from_bytes(d["snapshot_id"])
     ),

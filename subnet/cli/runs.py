@@ -240,6 +240,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
             backend=args.backend,
             progress=progress,
             execution_limit=limit if limit is not None else DEFAULT_LIMIT_S,
+            on_shrink=_shrink_line() if progress is not None else None,
         )
     if progress is not None:
         sys.stderr.write("\r\033[K")
@@ -275,6 +276,16 @@ def _progress_line(total: int) -> Callable[[int, int], None]:
             line = f"\r[{bar:<30}] {done}/{total} runs, {failures} failure(s)"
             sys.stderr.write(colour(sys.stderr, "1;31", line) if failures else line)
             sys.stderr.flush()
+
+    return report
+
+
+def _shrink_line() -> Callable[[int, int], None]:
+    """The shrinker's progress on a terminal, redrawn in place."""
+
+    def report(runs: int, choices: int) -> None:
+        sys.stderr.write(f"\r\033[Kshrinking: {runs} run(s), best {choices} choice(s)")
+        sys.stderr.flush()
 
     return report
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import json
 import os
 import stat
@@ -15,7 +16,8 @@ from ..api import Subnet
 from ..errors import MAX_SLICE_SIZE_BYTES
 from ..ids import Principal
 from ..management import args as args_parser
-from ..management.store import content_checksum
+from ..management.chunks import MAX_CHUNK_STORE_SIZE
+from ..management.store import WASM_CHUNK_SIZE, content_checksum
 from ..memory import PAGE_SIZE, SparseBuffer
 from .calls import canister_id, management, sender, sid_text, snapshot_id
 from .exceptions import CliError
@@ -180,6 +182,19 @@ async def cmd_snapshot_download(
                     kind={kind: {"offset": offset, "size": min(SLICE, size - offset)}},
                 )
                 f.write(piece.chunk)
+    if metadata.wasm_chunk_store:  # as dfx: wasm_chunk_store/<hash in hex>.bin, one a chunk
+        (folder / CHUNK_DIR).mkdir()
+        for entry in metadata.wasm_chunk_store:
+            piece = await management(
+                net,
+                f"Failed to read Wasm chunk from {label}",
+                "read_canister_snapshot_data",
+                caller,
+                canister_id=cid,
+                snapshot_id=sid,
+                kind={"wasm_chunk": {"hash": entry.hash}},
+            )
+            (folder / _chunk_file(entry.hash)).write_bytes(piece.chunk)
     out(f"Snapshot {sid_text(sid)} in canister {args.canister} saved to '{folder}'")
 
 
@@ -195,6 +210,13 @@ async def cmd_snapshot_download(
 
 METADATA_FILE = "metadata.json"
 METADATA_LIMIT = 1 << 20  # bytes: what the download writes is a few hundred
+CHUNK_DIR = "wasm_chunk_store"  # the snapshot's Wasm chunks, as dfx writes them
+MAX_CHUNKS = MAX_CHUNK_STORE_SIZE // WASM_CHUNK_SIZE
+
+
+def _chunk_file(digest: bytes) -> str:
+    return f"{CHUNK_DIR}/{digest.hex()}.bin"
+
 
 # metadata.json fields that describe the snapshot the files were downloaded from; the subnet
 # sets them anew for an uploaded snapshot (as the IC does), so the upload only checks their type
@@ -215,6 +237,7 @@ class _Upload:
     certified_data: bytes | None
     passed: dict[str, Any]
     checksum: bytes | None
+    chunks: list[bytes]  # the hashes of the Wasm chunk store's chunks
 
 
 def _refuse(folder: Path, detail: str) -> CliError:
@@ -356,14 +379,30 @@ def _check_descriptive(folder: Path, doc: dict[str, Any]) -> None:
     for field in ("taken_at_timestamp", "canister_version"):
         if doc.get(field) is not None:
             _nat_field(folder, field, doc[field])
+
+
+def _chunk_hashes(folder: Path, doc: dict[str, Any]) -> list[bytes]:
+    """``wasm_chunk_store``: the hashes of the chunks in ``wasm_chunk_store/`` to upload, each
+    as the download writes it (``{"hash": [...]}``; a bare blob is taken too), at most 100
+    (what a chunk store holds), none twice."""
     store = doc.get("wasm_chunk_store")
-    if store is not None:
-        if not isinstance(store, list):
-            raise _refuse(
-                folder, f"wasm_chunk_store in {METADATA_FILE} is {_shown(store)}: expected a list"
-            )
-        for item in store:
-            _bytes_field(folder, "wasm_chunk_store", item)
+    if store is None:
+        return []
+    what = f"wasm_chunk_store in {METADATA_FILE}"
+    if not isinstance(store, list):
+        raise _refuse(folder, f"{what} is {_shown(store)}: expected a list")
+    if len(store) > MAX_CHUNKS:
+        raise _refuse(folder, f"{what} lists {len(store)} chunks: a chunk store holds {MAX_CHUNKS}")
+    hashes: list[bytes] = []
+    for item in store:
+        value = item["hash"] if isinstance(item, dict) and set(item) == {"hash"} else item
+        digest = _bytes_field(folder, "wasm_chunk_store", value)
+        if digest is None or len(digest) != 32:
+            raise _refuse(folder, f"{what} lists {_shown(item)}: expected a SHA-256 (32 bytes)")
+        if digest in hashes:
+            raise _refuse(folder, f"{what} lists the chunk {digest.hex()} twice")
+        hashes.append(digest)
+    return hashes
 
 
 def _parse_metadata(folder: Path, data: bytes) -> _Upload:
@@ -392,7 +431,7 @@ def _parse_metadata(folder: Path, data: bytes) -> _Upload:
         )
     _check_descriptive(folder, doc)
     passed = {field: doc[field] for field in _PASSED if doc.get(field) is not None}
-    return _Upload(sizes, certified, passed, checksum or None)
+    return _Upload(sizes, certified, passed, checksum or None, _chunk_hashes(folder, doc))
 
 
 def _is_zero(piece: bytes) -> bool:
@@ -424,15 +463,36 @@ def _read_blob(folder: Path, filename: str, field: str, size: int) -> SparseBuff
     return buffer
 
 
+def _read_chunk(folder: Path, digest: bytes) -> bytes:
+    """The chunk ``wasm_chunk_store/<hash>.bin`` holds: at most 1 MiB, with that SHA-256."""
+    name = _chunk_file(digest)
+    fd, size = _open_regular(folder, name)
+    try:
+        if size > WASM_CHUNK_SIZE:
+            raise _refuse(
+                folder, f"{name} holds {size} bytes: a chunk is at most {WASM_CHUNK_SIZE}"
+            )
+        data = _read(folder, name, fd, WASM_CHUNK_SIZE + 1)
+    finally:
+        os.close(fd)
+    if len(data) > WASM_CHUNK_SIZE or hashlib.sha256(data).digest() != digest:
+        raise _refuse(folder, f"{name} does not hold the chunk of that hash")
+    return data
+
+
+_UNDECODABLE = -1
+
+
 def _timer_deadline(value: Any) -> int | None:
-    """The deadline of ``global_timer`` (0 = inactive), or None if it does not decode (the
-    management canister then refuses the upload)."""
+    """The deadline of ``global_timer`` (0 = inactive; None when metadata.json gives none, as
+    the upload then leaves it out), or ``_UNDECODABLE`` (the management canister then refuses
+    the upload)."""
     if value is None:
-        return 0
+        return None
     try:
         return args_parser.global_timer(value, "global_timer")[1]
     except args_parser.BadArgument:
-        return None
+        return _UNDECODABLE
 
 
 def _check_checksum(folder: Path, upload: _Upload, blobs: dict[str, SparseBuffer]) -> None:
@@ -441,7 +501,7 @@ def _check_checksum(folder: Path, upload: _Upload, blobs: dict[str, SparseBuffer
     if upload.checksum is None:
         return
     deadline = _timer_deadline(upload.passed.get("global_timer"))
-    if deadline is None:
+    if deadline == _UNDECODABLE:
         return  # the metadata upload is refused, with the IC's error
     if upload.sizes["stable_memory_size"] % PAGE_SIZE:
         return  # likewise
@@ -452,6 +512,7 @@ def _check_checksum(folder: Path, upload: _Upload, blobs: dict[str, SparseBuffer
         stable.checksum(),
         upload.certified_data or b"",
         deadline,
+        tuple(upload.chunks),
     )
     if actual != upload.checksum:
         raise _refuse(
@@ -468,13 +529,15 @@ async def cmd_snapshot_upload(args: argparse.Namespace, project: Project, sessio
     metadata.json is read as the download writes it. The three sizes say how many bytes each
     file must hold, exactly (``stable_memory.bin`` may be left out when its size is 0);
     ``certified_data``, ``global_timer``, ``globals`` and ``on_low_wasm_memory_hook_status``
-    go to the new snapshot (the management canister checks them, as the IC does); ``source``,
-    ``taken_at_timestamp``, ``canister_version`` and ``wasm_chunk_store`` describe the
-    downloaded snapshot and are only type-checked (the subnet sets them anew); any other field
-    is refused. ``checksum`` (written by the download: the content checksum that
-    ``read_canister_snapshot_metadata`` reports) vouches for the files as downloaded: when it
-    is there, the files must have that checksum, or nothing is uploaded. To upload edited
-    files, remove it (or set it to ``null``).
+    go to the new snapshot (the management canister checks them, as the IC does; one that is
+    ``null`` is left out); ``wasm_chunk_store`` lists the chunks of ``wasm_chunk_store/`` (as
+    dfx writes them: ``<hash in hex>.bin``), each uploaded into the new snapshot's chunk
+    store, and each must have its hash; ``source``, ``taken_at_timestamp`` and
+    ``canister_version`` describe the downloaded snapshot and are only type-checked (the
+    subnet sets them anew); any other field is refused. ``checksum`` (written by the download:
+    the content checksum that ``read_canister_snapshot_metadata`` reports) vouches for the
+    files as downloaded: when it is there, the files must have that checksum, or nothing is
+    uploaded. To upload edited files, remove it (or set it to ``null``).
 
     Everything is read and checked before the first call to the management canister, so a
     refused upload changes nothing."""
@@ -491,6 +554,7 @@ async def cmd_snapshot_upload(args: argparse.Namespace, project: Project, sessio
             blobs[kind] = SparseBuffer(0)  # the download writes no file for an empty one
             continue
         blobs[kind] = _read_blob(folder, filename, field, size)
+    chunks = [_read_chunk(folder, digest) for digest in upload.chunks]
     _check_checksum(folder, upload, blobs)
     project.check_upload(blobs["wasm_module"].to_bytes(), net)  # a class the project knows
     created = await management(
@@ -519,6 +583,17 @@ async def cmd_snapshot_upload(args: argparse.Namespace, project: Project, sessio
                 kind={kind: {"offset": offset}},
                 chunk=piece,
             )
+    for chunk in chunks:
+        await management(
+            net,
+            f"Failed to upload Wasm chunk to snapshot {sid.hex()} in canister {args.canister}",
+            "upload_canister_snapshot_data",
+            caller,
+            canister_id=cid,
+            snapshot_id=sid,
+            kind={"wasm_chunk": None},
+            chunk=chunk,
+        )
     out(f"Uploaded a snapshot of canister {args.canister}. Snapshot ID: {sid.hex()}")
 
 

@@ -87,6 +87,7 @@ def explore(
     backend: str = "asyncio",
     progress: Callable[[int, int], None] | None = None,
     execution_limit: float | None = DEFAULT_LIMIT_S,
+    on_shrink: Callable[[int, int], None] | None = None,
 ) -> Exploration:
     """Run ``scenario`` up to ``runs`` times under ``strategy``; collect failures, shrink the
     first, and return it with a trace that replays it (``Exploration.trace``).
@@ -94,7 +95,8 @@ def explore(
     the campaign (at most one per run and per CPU, see :func:`capped_workers`), unless an
     ``executor`` is given; the outcome is the same with any number. ``execution_limit``: the
     seconds one execution may run before it traps with IC0522 (an endless loop is a failure
-    of the run; lower it to find such loops sooner)."""
+    of the run; lower it to find such loops sooner). ``on_shrink(runs, choices)`` is called
+    after every run of the shrinker (at most 300), with the best choice list's length."""
     if isinstance(scenario, str):
         loaded = Scenario.load(scenario)
         spec: Scenario | str = scenario
@@ -181,7 +183,7 @@ def explore(
     if failures:
         first = failures[0]
         if do_shrink:
-            outcome.shrunk, outcome.trace = shrink(loaded, settings, first)
+            outcome.shrunk, outcome.trace = shrink(loaded, settings, first, progress=on_shrink)
         else:
             outcome.shrunk = first
             outcome.trace = run_once(loaded, settings, Chooser(first.choices), first.seed).trace

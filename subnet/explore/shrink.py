@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..choices import Chooser
 from .runner import Failure, Scenario, Settings, run_once
 
 
 def shrink(
-    scenario: Scenario, settings: Settings, failure: Failure, budget: int = 300
+    scenario: Scenario,
+    settings: Settings,
+    failure: Failure,
+    budget: int = 300,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Failure, bytes]:
-    """Look for a shorter, simpler choice list that fails the same way; return the best."""
+    """Look for a shorter, simpler choice list that fails the same way; return the best.
+
+    At most ``budget`` runs: a cap counted in runs, not in seconds, so the result is the
+    same on any machine. ``progress(runs, choices)`` is called after every run with the
+    length of the best choice list so far."""
     best = failure
     best_trace = b""
     runs = 0
@@ -22,11 +30,12 @@ def shrink(
             return False
         runs += 1
         result = run_once(scenario, settings, Chooser(candidate), failure.seed)
-        if result.failure is not None and result.failure.kind == failure.kind:
-            if _simpler(result.failure.choices, best.choices):
-                best, best_trace = result.failure, result.trace
-            return True
-        return False
+        failed = result.failure is not None and result.failure.kind == failure.kind
+        if failed and _simpler(result.failure.choices, best.choices):  # type: ignore[union-attr]
+            best, best_trace = result.failure, result.trace  # type: ignore[assignment]
+        if progress is not None:
+            progress(runs, len(best.choices))
+        return failed
 
     improved = True
     while improved and runs < budget:

@@ -1,10 +1,13 @@
 """Decoding the management canister's argument records.
 
 Argument records are dicts keyed by the Candid field names (``{"canister_id": ...}``); optional
-fields may be left out or given as ``None``; unknown fields are refused (the Python API has no
-use for Candid's subtyping, and a misspelt field silently ignored would be a trap for users).
-Each field has a parser; a value that does not fit raises :class:`BadArgument`, which the
-dispatcher turns into the IC's InvalidManagementPayload (408) naming the method and field.
+fields may be left out or given as ``None``; unknown fields of an argument record are refused
+(the Python API has no use for Candid's subtyping there, and a misspelt field silently ignored
+would be a trap for users). A *settings* record is the exception: its unknown fields are
+ignored, as Candid's record subtyping ignores them when the replica decodes
+``canister_settings`` (a newer client's setting reaches an older replica, or the other way
+round). Each field has a parser; a value that does not fit raises :class:`BadArgument`, which
+the dispatcher turns into the IC's InvalidManagementPayload (408) naming the method and field.
 """
 
 from __future__ import annotations
@@ -12,15 +15,16 @@ from __future__ import annotations
 import math
 import struct
 from dataclasses import asdict, is_dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from actors.canister import Canister
 
 from .. import errors
 from ..errors import ErrorCode, Reject
-from ..ids import Principal, SnapshotId
+from ..ids import MANAGEMENT, Principal, SnapshotId
 
 MAX_CONTROLLERS = 10
+LOCAL_ID_LENGTH = 8  # ``SnapshotId::LOCAL_ID_LENGTH_IN_BYTES``
 
 
 class BadArgument(Exception):
@@ -108,6 +112,14 @@ def blob(value: Any, name: str) -> bytes:
 
 
 def snapshot_id(value: Any, name: str) -> SnapshotId:
+    """A ``snapshot_id`` blob: 8 bytes of local id, then the canister id (0 to 29 bytes).
+
+    Exactly 8 bytes is well formed: the canister id is then the empty principal (``aaaaa-aa``,
+    which holds no snapshot), so such an id is *not found* by the method, not refused here.
+
+    Source: ``rs/types/base_types/src/lib.rs`` (``SnapshotId::try_from``: shorter than
+    ``LOCAL_ID_LENGTH_IN_BYTES`` or longer than ``MAX_LENGTH_IN_BYTES`` is an
+    ``InvalidLength``; the rest is ``CanisterId::try_from``, which takes an empty slice)."""
     if isinstance(value, SnapshotId):
         return value
     raw: bytes
@@ -120,6 +132,8 @@ def snapshot_id(value: Any, name: str) -> SnapshotId:
         raw = bytes(value)
     else:
         raise BadArgument(f"field {name}: expected blob, got {type(value).__name__}")
+    if len(raw) == LOCAL_ID_LENGTH:
+        return SnapshotId(MANAGEMENT, int.from_bytes(raw, "big"))
     try:
         return SnapshotId.from_bytes(raw)
     except ValueError:
@@ -167,6 +181,32 @@ def controllers(value: Any, name: str) -> list[Principal]:
     return result
 
 
+MAX_ALLOWED_VIEWERS = 10
+"""``BoundedAllowedViewers``: at most 10 principals, refused as the record is decoded."""
+
+VISIBILITIES = ("controllers", "public")
+
+
+def snapshot_visibility(value: Any, name: str) -> str | dict[str, list[Principal]]:
+    """``variant { controllers; public; allowed_viewers : vec principal }`` (interface spec
+    0.57), as ``"controllers"``, ``"public"`` or ``{"allowed_viewers": [principal, ...]}``
+    (at most 10: ``BoundedAllowedViewers`` in ``rs/types/management_canister_types``)."""
+    case, payload = _variant(value, name, "controllers; public; allowed_viewers : vec principal")
+    if case in VISIBILITIES:
+        _null(payload, f"{name}.{case}")
+        return str(case)
+    if case != "allowed_viewers":
+        raise BadArgument(f"field {name}: unknown case {_short(case)}")
+    where = f"{name}.allowed_viewers"
+    if not isinstance(payload, list | tuple):
+        raise BadArgument(f"field {where}: expected vec principal, got {type(payload).__name__}")
+    if len(payload) > MAX_ALLOWED_VIEWERS:
+        raise BadArgument(
+            f"field {where}: at most {MAX_ALLOWED_VIEWERS} principals, got {len(payload)}"
+        )
+    return {"allowed_viewers": [principal(p, where) for p in payload]}
+
+
 SETTINGS_FIELDS = {
     "controllers": controllers,
     "compute_allocation": nat64,
@@ -174,12 +214,16 @@ SETTINGS_FIELDS = {
     "freezing_threshold": nat64,
     "reserved_cycles_limit": nat64,
     "log_visibility": lambda v, n: v,
+    "snapshot_visibility": snapshot_visibility,
     "wasm_memory_limit": nat64,
     "wasm_memory_threshold": nat64,
 }
 
 
 def settings(value: Any, name: str) -> dict[str, Any]:
+    """A ``canister_settings`` record: the settings the simulator keeps, decoded; a field it
+    does not know is ignored, as the replica's Candid decoder ignores a record field its type
+    does not have (record subtyping: ``CanisterSettingsArgs`` is decoded with ``Decode!``)."""
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -192,9 +236,7 @@ def settings(value: Any, name: str) -> dict[str, Any]:
     out = {}
     for key, item in value.items():
         check = SETTINGS_FIELDS.get(key)
-        if check is None:
-            raise BadArgument(f"field {name}: unknown setting {key!r}")
-        if item is not None:
+        if check is not None and item is not None:
             out[key] = check(item, f"{name}.{key}")
     return out
 
@@ -301,17 +343,66 @@ def sha256(value: Any, name: str) -> bytes:
     return data
 
 
-def slice_kind(value: Any, name: str) -> tuple[str, int, int]:
-    if not isinstance(value, dict) or len(value) != 1:
-        raise BadArgument(
-            f"field {name}: expected a variant {{wasm_module | main_memory | stable_memory}}"
-        )
-    ((case, body),) = value.items()
+class DataKind(NamedTuple):
+    """Which part of a snapshot a data read or upload is about: ``wasm_module``,
+    ``main_memory`` (the Candid case ``wasm_memory``), ``stable_memory`` at ``offset`` (and,
+    to read, ``size`` bytes), or one chunk of its Wasm chunk store (``wasm_chunk``; a read
+    names it by ``hash``)."""
+
+    kind: str
+    offset: int = 0
+    size: int = 0
+    hash: bytes = b""
+
+
+_SLICES = ("wasm_module", "main_memory", "stable_memory")
+
+
+def _data_kind(value: Any, name: str, *, read: bool) -> DataKind:
+    cases = "wasm_module; wasm_memory; stable_memory; wasm_chunk"
+    case, body = _variant(value, name, cases)
     case = {"wasm_memory": "main_memory"}.get(case, case)
-    if case not in ("wasm_module", "main_memory", "stable_memory"):
-        raise BadArgument(f"field {name}: unknown case {case!r}")
+    if case == "wasm_chunk":
+        if not read:  # ``wasm_chunk`` (null): the upload's ``chunk`` is the chunk
+            _null(body, f"{name}.wasm_chunk")
+            return DataKind("wasm_chunk")
+        where = f"{name}.wasm_chunk"
+        if not isinstance(body, dict) or "hash" not in body:
+            raise BadArgument(f"field {where}: expected a record with hash")
+        return DataKind("wasm_chunk", hash=blob(body["hash"], f"{where}.hash"))
+    if case not in _SLICES:
+        raise BadArgument(f"field {name}: unknown case {_short(case)}")
     if not isinstance(body, dict):
-        raise BadArgument(f"field {name}.{case}: expected a record with offset (and size)")
-    offset = body.get("offset")
-    size = body.get("size", 0)
-    return case, nat64(offset, f"{name}.{case}.offset"), nat64(size, f"{name}.{case}.size")
+        fields = "offset and size" if read else "offset"
+        raise BadArgument(f"field {name}.{case}: expected a record with {fields}")
+    offset = nat64(body.get("offset"), f"{name}.{case}.offset")
+    size = nat64(body.get("size", 0), f"{name}.{case}.size")
+    return DataKind(case, offset, size if read else 0)
+
+
+def read_kind(value: Any, name: str) -> DataKind:
+    """``read_canister_snapshot_data``'s ``kind``: ``variant { wasm_module : record { offset;
+    size }; wasm_memory : ...; stable_memory : ...; wasm_chunk : record { hash : blob } }``."""
+    return _data_kind(value, name, read=True)
+
+
+def upload_kind(value: Any, name: str) -> DataKind:
+    """``upload_canister_snapshot_data``'s ``kind``: ``variant { wasm_module : record {
+    offset }; wasm_memory : ...; stable_memory : ...; wasm_chunk }``."""
+    return _data_kind(value, name, read=False)
+
+
+def chunk_hashes(value: Any, name: str) -> list[bytes]:
+    """``vec chunk_hash`` (``record { hash : blob }``): the hashes, in order. A hash of any
+    length decodes; the method says which are not 32 bytes."""
+    if not isinstance(value, list | tuple):
+        raise BadArgument(f"field {name}: expected vec record {{hash}}, got {_short(value)}")
+    result = []
+    for i, item in enumerate(value):
+        where = f"{name}[{i}]"
+        if is_dataclass(item) and not isinstance(item, type):
+            item = asdict(item)
+        if not isinstance(item, dict) or set(item) != {"hash"}:
+            raise BadArgument(f"field {where}: expected a record with hash, got {_short(item)}")
+        result.append(blob(item["hash"], f"{where}.hash"))
+    return result

@@ -30,6 +30,7 @@ from ..ids import MANAGEMENT, CanisterIdAllocator, Principal
 from ..messages import Request
 from . import args as parse
 from .args import parse_record
+from .chunks import ChunkMethods
 from .context import HARNESS, HarnessCall, ManagementContext, SnapshotPolicy
 from .methods import PENDING, LifecycleMethods, MethodTable
 from .snapshots import SnapshotMethods
@@ -148,7 +149,12 @@ class Management:
         self.context = ManagementContext(engine, ids, seed, policy)
         self.lifecycle = LifecycleMethods(self.context)
         self.snapshots = SnapshotMethods(self.context)
-        self.methods: MethodTable = {**self.lifecycle.table(), **self.snapshots.table()}
+        self.chunks = ChunkMethods(self.context, self.lifecycle.install_code)
+        self.methods: MethodTable = {
+            **self.lifecycle.table(),
+            **self.snapshots.table(),
+            **self.chunks.table(),
+        }
         engine.subnet_handler = self.handle
         engine.ingress_filter = self.filter_ingress
 

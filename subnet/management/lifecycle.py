@@ -199,6 +199,7 @@ def uninstall(engine: Engine, cs: CanisterState) -> None:
     cs.stable.restore(StableMemory().fork())
     cs.certified_data = b""
     cs.global_timer = 0
+    cs.extra.pop("wasm_chunk_store", None)  # the Wasm chunk store (chunks.py) is cleared too
     _abandon_frames(cs)
 
 

@@ -15,8 +15,19 @@ simulator say what happens next (see docs/hazards.md):
   continuation*: a lock taken before the ``await`` is never released).
 
 A snapshot's content is checksummed (SHA-256, over the code's hash, the heap image, the
-continuation table, the stable memory's Merkle root, certified data and timer); a load
-verifies it and refuses a snapshot whose content no longer matches.
+continuation table, the stable memory's Merkle root, certified data, timer and the hashes of
+its Wasm chunk store); a load verifies it and refuses a snapshot whose content no longer
+matches.
+
+A load puts the snapshot's Wasm chunk store back, whatever its source. An uploaded snapshot
+also sets the global timer and the low-memory hook's status, each only if the upload gave it
+(``inactive`` switches the timer off; a value left out leaves the canister's as it is), and
+the hook status must agree with the hook's condition in the loaded state; a taken snapshot
+sets neither (``CanisterManager::load_canister_snapshot``).
+
+Who may list snapshots and read them: the controllers, and per the canister's
+``snapshot_visibility`` setting (interface spec 0.57) everyone (``public``) or the principals
+it lists (``allowed_viewers``); see :meth:`SnapshotMethods.may_view`.
 """
 
 from __future__ import annotations
@@ -30,9 +41,18 @@ from ..heap import HeapError
 from ..ids import Principal, SnapshotId
 from ..memory import DEFAULT_MAX_PAGES, PAGE_SIZE, SparseBuffer, StableMemory
 from ..messages import Request
+from ..routing import low_wasm_memory
 from ..system import CanisterState
 from ..view import CanisterView
 from . import args as parse
+from .args import DataKind
+from .chunks import (
+    chunk_store,
+    new_chunk,
+    read_chunk,
+    set_chunk_store,
+    stored_hashes,
+)
 from .context import ManagementContext
 from .lifecycle import SavedState, load_image
 from .methods import MethodTable
@@ -51,6 +71,71 @@ MAX_STABLE_MEMORY_SIZE = DEFAULT_MAX_PAGES * PAGE_SIZE  # 400 GiB
 
 def _sizes(contexts: int, callbacks: int) -> dict[str, int]:
     return {"open_call_contexts": contexts, "outstanding_callbacks": callbacks}
+
+
+READ_METHODS = frozenset(
+    {"list_canister_snapshots", "read_canister_snapshot_metadata", "read_canister_snapshot_data"}
+)
+"""The methods ``snapshot_visibility`` opens to others than the controllers."""
+
+
+def validate_metadata(
+    wasm_module_size: int,
+    wasm_memory_size: int,
+    stable_memory_size: int,
+    globals_count: int,
+    certified_data: bytes,
+) -> str | None:
+    """The replica's first objection to uploaded metadata, as it prints it (the variant of
+    ``MetadataValidationError``, in ``{:?}`` form), or None. Nothing else of the metadata is
+    validated: any timer (``{"active": 0}`` too) and any hook status are taken as they are.
+
+    Source: ``rs/replicated_state/src/canister_snapshots.rs``
+    (``ValidatedSnapshotMetadata::validate``, Wasm32 limits)."""
+    if wasm_module_size == 0:
+        return "WasmModuleEmpty"
+    if wasm_module_size > MAX_MODULE_SIZE:
+        return "WasmModuleTooLarge"
+    if wasm_memory_size % PAGE_SIZE:
+        return "WasmMemoryNotPageAligned"
+    if wasm_memory_size > MAX_WASM_MEMORY_SIZE:
+        return "WasmMemoryTooLarge"
+    if stable_memory_size % PAGE_SIZE:
+        return "StableMemoryNotPageAligned"
+    if stable_memory_size > MAX_STABLE_MEMORY_SIZE:
+        return "StableMemoryTooLarge"
+    if globals_count > MAX_GLOBALS:
+        return "ExportedGlobalsTooLarge"
+    if len(certified_data) > 32:  # a 32-byte hash
+        return "CertifiedDataTooLarge"
+    return None
+
+
+_HOOK_VARIANTS = {
+    "condition_not_satisfied": "ConditionNotSatisfied",
+    "ready": "Ready",
+    "executed": "Executed",
+}
+
+
+def hook_consistent(status: str, satisfied: bool) -> bool:
+    """Whether an uploaded hook status fits the hook's condition: ``ready`` and ``executed``
+    need it satisfied, ``condition_not_satisfied`` needs it not to be
+    (``OnLowWasmMemoryHookStatus::is_consistent_with``)."""
+    return satisfied if status in ("ready", "executed") else not satisfied
+
+
+def hook_status_inconsistent(status: str | None, satisfied: bool) -> Reject:
+    """408: a load of an uploaded snapshot whose hook status contradicts the loaded state. The
+    status is the snapshot's ``Option``, printed with ``{:?}`` (``Some(Ready)``).
+
+    Source: ``rs/execution_environment/src/canister_manager.rs``
+    (``load_canister_snapshot``, ``CanisterSnapshotInconsistent``)."""
+    shown = "None" if status is None else f"Some({_HOOK_VARIANTS[status]})"
+    return errors.snapshot_inconsistent(
+        f"Hook status ({shown}) of uploaded snapshot is inconsistent with the canister's "
+        f"state (hook condition satisfied: {str(satisfied).lower()})."
+    )
 
 
 class SnapshotMethods:
@@ -76,6 +161,33 @@ class SnapshotMethods:
         if snap is None:
             raise errors.snapshot_not_found(sid, cs.id)
         return snap
+
+    @staticmethod
+    def may_view(method: str, cs: CanisterState, sender: Principal) -> bool:
+        """Whether ``sender`` may call ``method`` (list or read snapshots) on ``cs`` although
+        it does not control it: the canister's ``snapshot_visibility`` is ``public``, or
+        lists ``sender`` among its ``allowed_viewers``.
+
+        Source: the interface spec 0.57 (``snapshot_visibility`` in ``canister_settings``),
+        as its clients describe it (``SnapshotVisibility`` of ``ic-management-canister-types``
+        and ``icp-cli``: it opens ``list_canister_snapshots``,
+        ``read_canister_snapshot_metadata`` and ``read_canister_snapshot_data``). The
+        replica's ``canister_manager.rs`` stored for reference predates the setting: its
+        ``list_canister_snapshot`` and ``read_snapshot_*`` call ``validate_controller``."""
+        if method not in READ_METHODS:
+            return False
+        visibility = (cs.extra.get("settings") or {}).get("snapshot_visibility", "controllers")
+        if visibility == "public":
+            return True
+        return isinstance(visibility, dict) and sender in visibility.get("allowed_viewers", ())
+
+    def viewed(self, req: Request, canister_id: Principal) -> CanisterState:
+        """The canister, if the sender controls it or may view its snapshots (else 301 /
+        512, the controllers' error)."""
+        cs = self.ctx.canister(canister_id)
+        if req.sender not in cs.controllers and not self.may_view(req.method, cs, req.sender):
+            raise errors.canister_invalid_controller(canister_id, cs.controllers, req.sender)
+        return cs
 
     def check_guard(self, operation: str, cs: CanisterState) -> None:
         view = CanisterView(cs)
@@ -130,6 +242,7 @@ class SnapshotMethods:
             global_timer=cs.global_timer,
             canister_version=cs.version,
             hook_status=cs.hook_status,
+            chunk_store=dict(chunk_store(cs)),
         )
         snap.checksum = snap.compute_checksum()
         cs.next_snapshot_id += 1
@@ -173,8 +286,6 @@ class SnapshotMethods:
                 raise errors.invalid_wasm_module() from None
             if snap.globals:
                 raise errors.snapshot_globals_mismatch()
-            if snap.hook_status in ("ready", "executed"):
-                raise errors.hook_status_inconsistent(snap.hook_status, satisfied=False)
         try:
             snap.materialize()
         except ValueError as exc:
@@ -219,8 +330,16 @@ class SnapshotMethods:
         return None
 
     def apply(self, cs: CanisterState, snap: StoredSnapshot) -> None:
-        """Replace code, heap (and its continuation table), stable memory, certified data."""
+        """Replace code, heap (and its continuation table), stable memory, certified data and
+        the Wasm chunk store; from an uploaded snapshot also the hook status and the timer
+        that it gives. All or nothing: a hook status that contradicts the loaded state puts
+        everything back (the timer is armed last, once nothing can fail).
+
+        Source: ``CanisterManager::load_canister_snapshot`` (the chunk store for every
+        source; the timer and hook status of ``MetadataUpload`` snapshots only, each
+        ``if let Some``; then ``is_consistent_with`` on the new canister's hook condition)."""
         saved = SavedState(cs)
+        saved_store, saved_hook = chunk_store(cs), cs.hook_status
         try:
             code = snap.code
             assert code is not None
@@ -228,11 +347,24 @@ class SnapshotMethods:
             cs.stable.restore(snap.stable)
             cs.certified_data = snap.certified_data
             cs.continuations = dict(snap.continuations)
-            if snap.source == "metadata_upload":
-                self.engine.arm_timer(cs, snap.global_timer)  # restored for uploads only
         except (HeapError, ValueError, TypeError) as exc:
             saved.restore(cs)
             raise errors.snapshot_inconsistent(f"cannot load snapshot {snap.id}: {exc}") from None
+        set_chunk_store(cs, snap.chunk_store)
+        uploaded = snap.source == "metadata_upload"
+        if uploaded and snap.hook_status is not None:
+            cs.hook_status = snap.hook_status
+            satisfied = low_wasm_memory(cs)
+            if not hook_consistent(snap.hook_status, satisfied):
+                saved.restore(cs)
+                set_chunk_store(cs, saved_store)
+                cs.hook_status = saved_hook
+                raise hook_status_inconsistent(snap.hook_status, satisfied)
+        if uploaded and snap.global_timer is not None:
+            # 0: inactive, switched off; active at time 0: due at once (armed at 1 ns, as 0
+            # disarms)
+            deadline = 1 if snap.timer_active_at_zero else snap.global_timer
+            self.engine.arm_timer(cs, deadline)
 
     def continuation_hazards(self, cs: CanisterState, snap: StoredSnapshot) -> None:
         # a callback of a call context that uninstall_code deleted resumes nothing
@@ -277,7 +409,7 @@ class SnapshotMethods:
 
     # -- list / delete ------------------------------------------------------------------------
     def list(self, req: Request, canister_id: Principal) -> list[dict[str, Any]]:
-        cs = self.ctx.controlled(req, canister_id)
+        cs = self.viewed(req, canister_id)
         return [s.describe() for s in cs.snapshots.values()]
 
     def delete(self, req: Request, canister_id: Principal, snapshot_id: SnapshotId) -> None:
@@ -291,8 +423,11 @@ class SnapshotMethods:
     def read_metadata(
         self, req: Request, canister_id: Principal, snapshot_id: SnapshotId
     ) -> dict[str, Any]:
-        cs = self.ctx.controlled(req, canister_id)
+        """Everything but the bytes. A timer or hook status an upload left out reads back as
+        ``None`` (``opt``: ``read_snapshot_metadata`` maps the snapshot's ``Option``)."""
+        cs = self.viewed(req, canister_id)
         snap = self.find(cs, snapshot_id)
+        timer = snap.global_timer
         return {
             "source": snap.source,
             "taken_at_timestamp": snap.taken_at_timestamp,
@@ -300,12 +435,12 @@ class SnapshotMethods:
             "globals": list(snap.globals),
             "wasm_memory_size": snap.wasm_memory_size,
             "stable_memory_size": snap.stable_size,
-            "wasm_chunk_store": [],
+            "wasm_chunk_store": stored_hashes(snap.chunk_store),
             "canister_version": snap.canister_version,
             "certified_data": snap.certified_data,
-            "global_timer": {"active": snap.global_timer}
-            if snap.global_timer
-            else {"inactive": None},
+            "global_timer": None
+            if timer is None
+            else ({"active": timer} if timer or snap.timer_active_at_zero else {"inactive": None}),
             "on_low_wasm_memory_hook_status": snap.hook_status,
             "checksum": self.checksum_of(snap),
         }
@@ -326,11 +461,16 @@ class SnapshotMethods:
         req: Request,
         canister_id: Principal,
         snapshot_id: SnapshotId,
-        kind: tuple[str, int, int],
+        kind: DataKind,
     ) -> dict[str, Any]:
-        cs = self.ctx.controlled(req, canister_id)
+        """A slice of the module or a memory (at most 2,000,000 bytes), or one chunk of the
+        snapshot's Wasm chunk store by its hash (``read_snapshot_data``, ``get_response_size``:
+        a chunk is not a slice)."""
+        cs = self.viewed(req, canister_id)
         snap = self.find(cs, snapshot_id)
-        which, offset, size = kind
+        which, offset, size, digest = kind
+        if which == "wasm_chunk":
+            return {"chunk": read_chunk(snap.chunk_store, digest)}
         if size > errors.MAX_SLICE_SIZE_BYTES:
             raise errors.slice_too_large(size, errors.MAX_SLICE_SIZE_BYTES)
         if which == "stable_memory":
@@ -361,46 +501,31 @@ class SnapshotMethods:
         """A new snapshot of the declared sizes, to fill with ``upload_data``.
 
         The arguments arrive decoded to their Candid types (:mod:`.args`: every integer within
-        its width); what the IC checks of the metadata is checked here, before anything
-        changes. The buffers hold only what is uploaded into them, so declaring the IC's
-        largest sizes costs nothing until the data arrives."""
+        its width); then, in the replica's order, the sender must control the canister, the
+        metadata must be valid (:func:`validate_metadata`), the snapshot to replace must be
+        the canister's, and without one the canister must have room for another snapshot.
+        Nothing changes before all of that holds. The buffers hold only what is uploaded into
+        them, so declaring the IC's largest sizes costs nothing until the data arrives; the
+        Wasm chunk store starts empty.
+
+        Source: ``CanisterManager::create_snapshot_from_metadata``,
+        ``CanisterSnapshot::from_metadata``."""
         cs = self.ctx.controlled(req, canister_id)
+        globals_list = globals or ()
+        data = certified_data or b""
+        invalid = validate_metadata(
+            wasm_module_size, wasm_memory_size, stable_memory_size, len(globals_list), data
+        )
+        if invalid is not None:
+            raise errors.invalid_snapshot_metadata(invalid)
         if replace_snapshot is not None:
             replaced = self.find(cs, replace_snapshot)
         else:
             replaced = None
             if len(cs.snapshots) >= self.policy.max_per_canister:
                 raise errors.snapshot_limit_exceeded(canister_id, self.policy.max_per_canister)
-        if wasm_module_size == 0:
-            raise errors.invalid_snapshot_metadata("the Wasm module size must not be zero")
-        if wasm_memory_size % PAGE_SIZE:
-            raise errors.invalid_snapshot_metadata(
-                f"main memory size {wasm_memory_size} is not a multiple of the Wasm page size "
-                f"({PAGE_SIZE})"
-            )
-        globals_list = globals or ()
-        if len(globals_list) > MAX_GLOBALS:
-            raise errors.invalid_snapshot_metadata(
-                f"globals must be at most {MAX_GLOBALS} values of variant "
-                f"{{i32; i64; f32; f64; v128}}"
-            )
-        if stable_memory_size % PAGE_SIZE:
-            raise errors.invalid_snapshot_metadata(
-                f"stable memory size {stable_memory_size} is not a multiple of the Wasm page size "
-                f"({PAGE_SIZE})"
-            )
-        if stable_memory_size > MAX_STABLE_MEMORY_SIZE:
-            raise errors.invalid_snapshot_metadata(
-                f"stable memory size {stable_memory_size} exceeds the maximum"
-            )
-        if wasm_module_size > MAX_MODULE_SIZE or wasm_memory_size > MAX_WASM_MEMORY_SIZE:
-            raise errors.invalid_snapshot_metadata("module or main memory size out of range")
-        data = certified_data or b""
-        if len(data) > 32:
-            raise errors.invalid_snapshot_metadata("certified data is longer than 32 bytes")
-        case, timer = global_timer or ("inactive", 0)
-        if case == "active" and timer == 0:
-            raise errors.invalid_snapshot_metadata("bad global_timer {'active': 0}")
+        timer = None if global_timer is None else global_timer[1]
+        at_zero = global_timer == ("active", 0)
         sid = SnapshotId(cs.id, cs.next_snapshot_id)
         snap = StoredSnapshot(
             id=sid,
@@ -415,7 +540,8 @@ class SnapshotMethods:
             canister_version=cs.version,
             checksum=checksum or b"",
             globals=tuple(globals_list),
-            hook_status=on_low_wasm_memory_hook_status or "condition_not_satisfied",
+            hook_status=on_low_wasm_memory_hook_status,
+            timer_active_at_zero=at_zero,
             buffers={
                 "wasm_module": SparseBuffer(wasm_module_size),
                 "main_memory": SparseBuffer(wasm_memory_size),
@@ -435,16 +561,26 @@ class SnapshotMethods:
         req: Request,
         canister_id: Principal,
         snapshot_id: SnapshotId,
-        kind: tuple[str, int, int],
+        kind: DataKind,
         chunk: bytes,
     ) -> None:
+        """Write ``chunk`` into an uploaded snapshot's module or memory at ``offset``, or add it
+        to the snapshot's Wasm chunk store (``wasm_chunk``: at most 1 MiB, 100 chunks; a chunk
+        already there changes nothing). The read's slice limit does not apply: the replica
+        checks only that the chunk fits what the metadata declared; the message's own size
+        limit (2 MiB of ingress) bounds it.
+
+        Source: ``CanisterManager::write_snapshot_data``."""
         cs = self.ctx.controlled(req, canister_id)
         snap = self.find(cs, snapshot_id)
         if snap.buffers is None:
             raise errors.snapshot_immutable()
-        which, offset, _ = kind
-        if len(chunk) > errors.MAX_SLICE_SIZE_BYTES:
-            raise errors.slice_too_large(len(chunk), errors.MAX_SLICE_SIZE_BYTES)
+        which, offset, _, _ = kind
+        if which == "wasm_chunk":
+            digest, new = new_chunk(snap.chunk_store, chunk)
+            if new:
+                snap.chunk_store = {**snap.chunk_store, digest: chunk}
+            return None
         buffer = snap.buffers[which]
         if offset + len(chunk) > len(buffer):
             raise errors.invalid_slice(offset, len(chunk))
@@ -486,7 +622,7 @@ class SnapshotMethods:
                 ops.read_metadata,
             ),
             "read_canister_snapshot_data": (
-                dict(canister_id=parse.CANISTER_ID, snapshot_id=sid, kind=(parse.slice_kind, True)),
+                dict(canister_id=parse.CANISTER_ID, snapshot_id=sid, kind=(parse.read_kind, True)),
                 ops.read_data,
             ),
             "upload_canister_snapshot_metadata": (
@@ -508,7 +644,7 @@ class SnapshotMethods:
                 dict(
                     canister_id=parse.CANISTER_ID,
                     snapshot_id=sid,
-                    kind=(parse.slice_kind, True),
+                    kind=(parse.upload_kind, True),
                     chunk=(parse.blob, True),
                 ),
                 ops.upload_data,

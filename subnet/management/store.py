@@ -5,9 +5,15 @@ class, standing in for the Wasm module), the *heap image* (the committed attribu
 standing in for the Wasm memory) together with the heap's *continuation table* (which suspended
 frames the heap refers to, as the futures in a Rust canister's memory), *stable memory*
 (copy-on-write: the snapshot shares 4 KiB chunks with the live memory, so taking or loading one
-costs O(chunks changed since), not O(size)), *certified data*, the *global timer*, and the
-*canister version* at take time. It does not hold system state: call contexts, callbacks,
-queues, status, controllers, history.
+costs O(chunks changed since), not O(size)), *certified data*, the *global timer*, the
+low-memory hook's status, the *Wasm chunk store* (:mod:`.chunks`) and the *canister version*
+at take time. It does not hold system state: call contexts, callbacks, queues, status,
+controllers, history.
+
+An uploaded snapshot may leave the timer and the hook status out: they are then absent
+(``None``), read back as ``null``, and a load leaves the canister's own as they are, as the
+replica's ``ExecutionStateSnapshot`` keeps them as ``Option`` values
+(``rs/replicated_state/src/canister_snapshots.rs``, ``CanisterSnapshot::from_metadata``).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import io
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import cbor2
@@ -25,6 +31,10 @@ from actors.canister import Canister
 from ..codec import decode, encode
 from ..ids import SnapshotId
 from ..memory import PAGE_SIZE, MemoryImage, SparseBuffer
+
+WASM_CHUNK_SIZE = 1024 * 1024
+"""The Wasm chunk store's largest chunk, which every chunk is counted as (``CHUNK_SIZE`` in
+``rs/replicated_state/src/canister_state/system_state/wasm_chunk_store.rs``)."""
 
 MODULE_MAGIC = b"subnet-python-canister\n"
 
@@ -41,7 +51,7 @@ class StoredSnapshot:
     continuations: dict[int, int]
     stable: MemoryImage
     certified_data: bytes
-    global_timer: int  # 0 = inactive, else the deadline in ns
+    global_timer: int | None  # 0 = inactive, else the deadline in ns; None = not uploaded
     canister_version: int
     checksum: bytes = b""
     # an uploaded snapshot keeps its bytes here; upload_canister_snapshot_data writes into them,
@@ -50,7 +60,12 @@ class StoredSnapshot:
     buffers: dict[str, SparseBuffer] | None = None
     dirty: bool = False
     globals: tuple[Any, ...] = ()  # uploaded metadata only: a Python canister exports none
-    hook_status: str = "condition_not_satisfied"
+    hook_status: str | None = "condition_not_satisfied"  # None = not uploaded
+    # an uploaded ``{"active": 0}``: a timer active at time 0 (due at once), which
+    # ``global_timer`` (0 = inactive) cannot tell apart from an inactive one
+    timer_active_at_zero: bool = False
+    # the Wasm chunk store: chunk hash -> chunk (:mod:`.chunks`)
+    chunk_store: dict[bytes, bytes] = field(default_factory=dict)
 
     def materialize(self) -> None:
         """Parse an uploaded snapshot's bytes (raises ``ValueError`` if they are not a valid
@@ -120,10 +135,16 @@ class StoredSnapshot:
     @property
     def total_size(self) -> int:
         """Bytes of the snapshot as the IC counts them: module, memory, stable memory,
-        certified data (the stable memory's chunks are shared with the canister, see
-        ``canister_status`` for what is actually held)."""
+        certified data, and 1 MiB for each chunk of its Wasm chunk store (the stable memory's
+        chunks are shared with the canister, see ``canister_status`` for what is actually
+        held). Source: ``CanisterState::snapshot_size_bytes``, ``CanisterSnapshots::
+        insert_chunk`` (every chunk counts as ``chunk_size()``)."""
         return (
-            self.module_size + self.wasm_memory_size + self.stable_size + len(self.certified_data)
+            self.module_size
+            + self.wasm_memory_size
+            + self.stable_size
+            + len(self.certified_data)
+            + len(self.chunk_store) * WASM_CHUNK_SIZE
         )
 
     def compute_checksum(self) -> bytes:
@@ -133,6 +154,7 @@ class StoredSnapshot:
             self.stable.checksum(),
             self.certified_data,
             self.global_timer,
+            tuple(self.chunk_store),
         )
 
     def describe(self) -> dict[str, Any]:
@@ -148,18 +170,22 @@ def content_checksum(
     memory_sha256: bytes,
     stable_checksum: bytes,
     certified_data: bytes,
-    global_timer: int,
+    global_timer: int | None,
+    chunk_hashes: tuple[bytes, ...] = (),
 ) -> bytes:
     """A snapshot's content checksum, from the SHA-256 of its module and of its main memory,
     its stable memory's checksum (:meth:`subnet.memory.StableMemory.checksum`), its certified
-    data and its global timer (0 = inactive)."""
+    data, its global timer (0 = inactive; ``None``, left out of an upload, is hashed as
+    nothing) and the hashes of its Wasm chunk store's chunks (in their order; none add
+    nothing, so a snapshot without chunks has the checksum it had before chunk stores)."""
     h = hashlib.sha256()
     for part in (
         module_sha256,
         memory_sha256,
         stable_checksum,
         hashlib.sha256(certified_data).digest(),
-        global_timer.to_bytes(8, "big"),
+        b"" if global_timer is None else global_timer.to_bytes(8, "big"),
+        *sorted(chunk_hashes),
     ):
         h.update(part)
     return h.digest()

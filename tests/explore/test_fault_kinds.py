@@ -89,3 +89,17 @@ def test_the_command_line_takes_fault_kinds_and_an_execution_limit(tmp_path, cap
     assert cli(["replay", str(trace), "--scenario", SPIN_WAIT]) == 0
     assert "events identical" in capsys.readouterr().out
     assert cli([*spin[:4], "--execution-limit", "0"]) == 2
+
+
+def test_the_shrinker_reports_its_progress_and_keeps_to_its_run_budget():
+    seen: list[tuple[int, int]] = []
+    faults = SnapshotFaults(("vault",), 0.05)
+    result = explore(
+        LOCK_RACE, runs=300, seed=1, faults=faults, on_shrink=lambda *a: seen.append(a)
+    )
+    assert result.shrunk is not None and seen
+    assert [runs for runs, _ in seen] == list(range(1, len(seen) + 1))
+    assert len(seen) <= 300  # the shrinker's budget, in runs: the same on every machine
+    lengths = [choices for _, choices in seen]
+    assert lengths == sorted(lengths, reverse=True)  # the best only gets shorter
+    assert lengths[-1] == len(result.shrunk.choices)

@@ -5,8 +5,9 @@ Many tests are ported from the IC's own test suites: the comment above such a te
 test it comes from and the file that holds it (dfinity/ic unless said otherwise). The IC tests
 drive the replica with a Wasm "universal canister"; here the same behaviour is driven with small
 Python canisters. Only behaviour is ported: cycles, instruction counting, heap-delta rate
-limits, subnet memory capacity, compilation, checkpoints and the Wasm chunk store are not part
-of this simulator and are left out (listed at the end).
+limits, subnet memory capacity, compilation and checkpoints are not part of this simulator and
+are left out (listed at the end). The tests of the Wasm chunk store, and of the chunk store a
+snapshot holds, are in tests/chunks/.
 
 Abbreviations used in the source comments:
 - EE = rs/execution_environment/src/execution_environment/tests/canister_snapshots.rs
@@ -26,9 +27,8 @@ Not ported (the simulator has no such mechanism):
   capacity and memory allocation.
 - EE take/load_canister_snapshot_fails_when_heap_delta_rate_limited, take_canister_snapshot_
   increases_heap_delta: heap-delta rate limiting.
-- EE take_snapshot_with_maximal_chunk_store, chunk_size_multiple_of_os_page_size, the chunk
-  parts of load_canister_snapshot_succeeds / read_canister_snapshot_data_succeeds /
-  canister_snapshot_roundtrip_succeeds: there is no Wasm chunk store (upload_chunk).
+- EE chunk_size_multiple_of_os_page_size: OS pages (the chunk store's other tests are in
+  tests/chunks/).
 - EE load_canister_snapshot_updates_hook_condition, take_and_delete_canister_snapshot_updates_
   hook_condition: no Wasm memory limit / low-memory hook.
 - ST take_download_upload_load_snapshot_roundtrip_one_global: no Wasm globals.

@@ -67,6 +67,7 @@ async def download_upload(ic, cid, sid, target, **metadata):
         stable_memory_size=len(stable),
         certified_data=meta.certified_data,
         global_timer=meta.global_timer,
+        on_low_wasm_memory_hook_status=meta.on_low_wasm_memory_hook_status,
     )
     fields.update(metadata)
     up = await ic.upload_canister_snapshot_metadata(canister_id=target, **fields)
