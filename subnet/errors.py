@@ -39,7 +39,6 @@ __all__ = [
     "delete_canister_not_stopped",
     "delete_canister_self",
     "did_not_reply",
-    "hook_status_inconsistent",
     "ingress_not_controller",
     "invalid_management_payload",
     "invalid_slice",
@@ -380,18 +379,6 @@ def sender_version_mismatch(given: int, actual: int) -> Reject:
         ErrorCode.CanisterContractViolation,
         f"Management canister call payload includes sender canister version {given} that does "
         f"not match the actual sender canister version {actual}.",
-    )
-
-
-def hook_status_inconsistent(status: str, satisfied: bool) -> Reject:
-    """408: an uploaded snapshot's low-memory hook status contradicts the canister's state.
-
-    Source: ``rs/execution_environment/src/canister_manager.rs`` (``load_canister_snapshot``)."""
-    name = "".join(part.capitalize() for part in status.split("_"))
-    return Reject.from_error(
-        ErrorCode.InvalidManagementPayload,
-        f"Hook status ({name}) of uploaded snapshot is inconsistent with the canister's state "
-        f"(hook condition satisfied: {str(satisfied).lower()}).",
     )
 
 

@@ -332,9 +332,12 @@ class SnapshotId:
 
     @classmethod
     def from_bytes(cls, data: bytes | bytearray | memoryview) -> SnapshotId:
-        """Decode the raw id; ``ValueError`` if it is not 8 bytes + a valid principal."""
+        """Decode the raw id; ``ValueError`` if it is not 8 bytes + a valid principal. Exactly
+        8 bytes is well formed: an empty canister id, the management canister's (as
+        ``SnapshotId::try_from`` in the replica's base types decodes it), which has no
+        snapshots, so such an id names nothing."""
         b = bytes(data)
-        if len(b) <= 8:
+        if len(b) < 8:
             raise ValueError(
                 f"invalid snapshot id 0x{b.hex()}: {len(b)} bytes; a snapshot id is 8 bytes of "
                 "local id followed by the canister id"

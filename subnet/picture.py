@@ -18,7 +18,8 @@ induction, a deadline that expired). The trace says exactly what an ingress mess
 an inter-canister call it says which response ran, and the label is inferred from the callee's
 executions of the method (their outcomes) between the call and the response. Where that does
 not settle it (two calls to one method answered differently in overlapping windows), the label
-is ``response``.
+is ``response``. An execution that answered with ``self.reject(...)`` and then returned ends in
+``reply`` in the trace, and its response is labelled so.
 
 A red mark for each hazard sits beside the box of its canister; its explanation is the mark's
 tooltip, and is listed, numbered, under the picture.

@@ -392,12 +392,6 @@ class Router:
         elif ctx.system is not None:
             ctx.system(reply, reject)
 
-    def drop_callbacks(self, cs: CanisterState) -> None:
-        """Forget every callback of ``cs`` (uninstall): their responses will go nowhere."""
-        for cb_id in cs.callbacks:
-            self._callbacks.pop(cb_id, None)
-        cs.callbacks.clear()
-
     def close_if_done(self, cs: CanisterState, ctx: CallContext, error: Reject | None) -> None:
         """Close a call context that has nothing left to wait for; reject it if it never
         replied (with ``error``, or 'did not reply')."""

@@ -6,6 +6,8 @@
 - :mod:`.lifecycle`: installing, upgrading and uninstalling code, all or nothing;
 - :mod:`.methods`: the lifecycle methods (create, install, start, stop, status, ...);
 - :mod:`.store` and :mod:`.snapshots`: stored snapshots and the snapshot methods;
+- :mod:`.chunks`: the Wasm chunk store and its methods (``upload_chunk``, ...,
+  ``install_chunked_code``);
 - :mod:`.sizes`: memory as the IC charges it;
 - :mod:`.dispatch`: :class:`Management`, the handler the engine calls for subnet messages,
   and the ingress filter the router calls as an ingress message to it arrives;

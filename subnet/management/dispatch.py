@@ -183,7 +183,9 @@ class Management:
             return errors.call_target_not_found(cid)
         if method in ONLY_CANISTERS:
             return errors.only_canisters_can_call(method)
-        if req.sender not in cs.controllers:
+        if req.sender not in cs.controllers and not SnapshotMethods.may_view(
+            method, cs, req.sender
+        ):  # a snapshot viewer (``snapshot_visibility``) may list and read snapshots
             return errors.ingress_not_controller(cid, method)
         return None
 

@@ -147,3 +147,34 @@ async def test_who_may_list_and_read_snapshots():
             code, message = (await outsider.call("ic00", method, record))["reject"]
             assert message.startswith(f"Only the controllers of the canister {c.id}"), method
         assert (tuple(cs.snapshots), cs.version) == before
+
+
+async def test_a_viewer_lists_snapshots_by_ingress_and_still_cannot_take_one():
+    """The ingress filter lets a viewer's list and reads through, as the execution does."""
+    async with Subnet() as net:
+        ic = net.management
+        c = await net.deploy(GrowCounter)
+        await take(net, c.id)
+        viewer = net.identity("viewer")
+        listed = net.submit(
+            "aaaaa-aa", "list_canister_snapshots", {"canister_id": c.id}, sender=viewer
+        )
+        await net.run_until_idle()
+        assert (
+            listed.reject is not None
+            and listed.reject.error_code == ErrorCode.CanisterInvalidController
+        )
+        await ic.update_settings(
+            canister_id=c.id, settings={"snapshot_visibility": {"allowed_viewers": [viewer]}}
+        )
+        listed = net.submit(
+            "aaaaa-aa", "list_canister_snapshots", {"canister_id": c.id}, sender=viewer
+        )
+        await net.run_until_idle()
+        assert listed.reject is None and len(listed.result()) == 1
+        taken = net.submit(
+            "aaaaa-aa", "take_canister_snapshot", {"canister_id": c.id}, sender=viewer
+        )
+        await net.run_until_idle()
+        assert taken.reject is not None
+        assert taken.reject.error_code == ErrorCode.CanisterInvalidController
