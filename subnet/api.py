@@ -28,6 +28,7 @@ from .ids import MANAGEMENT, CanisterIdAllocator, Principal, identity_principal
 from .management import Management, ManagementClient, SnapshotPolicy
 from .messages import Ingress
 from .routing import DEFAULT_ROUND_NS, DEFAULT_START_TIME_NS, DEFAULT_STEP_NS
+from .states import StateRecorder
 from .strategies import Strategy, make_strategy
 from .trace import encode_trace
 from .view import CanisterView
@@ -173,6 +174,7 @@ class Subnet:
         self.ids = CanisterIdAllocator()
         self.snapshot_policy = SnapshotPolicy(snapshot_guard, max_snapshots_per_canister)
         self._names: dict[str, Principal] = {}
+        self._states: StateRecorder | None = None  # net.record_states()
         self.default_identity: Principal = identity_principal("default")
         self._closed = False
         self._management = Management(self.engine, self.ids, seed, self.snapshot_policy)
@@ -473,7 +475,16 @@ class Subnet:
             "names": dict(self._names),
             **(extra_meta or {}),
         }
-        return encode_trace(meta, self.engine.decisions, self.engine.trace.raw)
+        states = self._states.states if self._states is not None else None
+        return encode_trace(meta, self.engine.decisions, self.engine.trace.raw, states)
+
+    def record_states(self) -> None:
+        """From now on, record after every step what changed in each canister, for the trace
+        viewer (``subnet trace show --format html``): the trace then holds them. Off unless
+        called; it costs a look at every canister after every step."""
+        if self._states is None:
+            self._states = StateRecorder()
+            self._states.attach(self.engine)
 
     def save_trace(self, path: str | os.PathLike[str]) -> None:
         """Write the trace (metadata, decisions, events) as CBOR, atomically."""

@@ -29,6 +29,7 @@ thread (or on a platform without ``setitimer``) have no budget; a single long ca
 from __future__ import annotations
 
 import atexit
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -93,9 +94,11 @@ class Watchdog:
         if threading.current_thread() is not threading.main_thread():
             return
         try:
-            self.previous = signal.signal(signal.SIGALRM, self._tick)
+            previous = signal.signal(signal.SIGALRM, self._tick)
         except (ValueError, OSError):
             return
+        if getattr(previous, "__self__", None) is not self:  # not ours, left by a fork
+            self.previous = previous
         if self.previous not in (signal.SIG_DFL, signal.SIG_IGN, None):
             signal.signal(signal.SIGALRM, self.previous)  # someone else's alarm: leave it
             return
@@ -105,6 +108,12 @@ class Watchdog:
         self.idle = 0
         self.tick = max(_MIN_TICK_S, min(_TICK_S, (limit or _TICK_S) / 4))
         signal.setitimer(signal.ITIMER_REAL, self.tick, self.tick)
+
+    def after_fork(self) -> None:
+        """In a forked child (a process pool's worker): an interval timer is not inherited,
+        so the watchdog is not armed there, whatever the parent's was."""
+        self.armed = False
+        self.running = None
 
     def disarm(self) -> None:
         if not self.armed:
@@ -151,3 +160,5 @@ WATCHDOG = Watchdog()
 of the program (an interval timer left running would kill the process as it exits, once
 Python has put back ``SIGALRM``'s default action)."""
 atexit.register(WATCHDOG.disarm)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=WATCHDOG.after_fork)

@@ -32,6 +32,7 @@ EVENTS: dict[str, tuple[str, tuple[str, ...]]] = {
             "call context",
             "outcome",
             "callback?",
+            "reply|reject?",
         ),
     ),
     "call": (

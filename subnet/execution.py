@@ -319,13 +319,21 @@ class Executor(Router):
             )
         if coro is None:
             return self._orphaned(cs, ctx, cb)
+        answer = "reply" if reject is None else "reject"  # what the callee answered
         if self._doomed and callback_id in self._doomed:
             self._doomed.discard(callback_id)
             reject = InjectedTrap()  # type: ignore[assignment]
         cs.deadline = cb.deadline
         outcome = self._execute(cs, ctx, None, None, (coro, reply, reject), None)
         self._raw(
-            (self.steps, self.time, "exec", cs.id, method, ("response", ctx.id, outcome, cb.id))
+            (
+                self.steps,
+                self.time,
+                "exec",
+                cs.id,
+                method,
+                ("response", ctx.id, outcome, cb.id, answer),
+            )
         )
         return ("response", cs.id, method, outcome)
 

@@ -15,11 +15,10 @@ order it first appears), one row per step. A row has up to three bands:
 Every answer is drawn: each ingress message's reply or reject, and the response to each
 inter-canister call, whoever gave it (the callee, or the system: a request refused at
 induction, a deadline that expired). The trace says exactly what an ingress message got; for
-an inter-canister call it says which response ran, and the label is inferred from the callee's
-executions of the method (their outcomes) between the call and the response. Where that does
-not settle it (two calls to one method answered differently in overlapping windows), the label
-is ``response``. An execution that answered with ``self.reject(...)`` and then returned ends in
-``reply`` in the trace, and its response is labelled so.
+an inter-canister call, the response's execution records whether it was a reply or a reject.
+For traces written before it did, the label is inferred from the callee's executions of the
+method (their outcomes) between the call and the response, and where that does not settle it
+(two calls to one method answered differently in overlapping windows) it is ``response``.
 
 A red mark for each hazard sits beside the box of its canister; its explanation is the mark's
 tooltip, and is listed, numbered, under the picture.
@@ -244,6 +243,9 @@ def _answers(
         call = calls.get(cb_id)
         if call is None or cb_id in answers:
             continue
+        if len(e.data) > 4:  # the trace says (traces written before it did not)
+            answers[cb_id] = e.data[4]
+            continue
         if call.expired or call.refused:
             answers[cb_id] = "reject"
             continue
@@ -452,7 +454,7 @@ def _draw(
             f"step {r.step}</text>"
         )
         for index, (label, outcome) in sorted(r.boxes.items()):
-            body.append(_box(centres[index], band, label, outcome))
+            body.append(_box(centres[index], band, label, outcome, r.step))
         for index, marks in sorted(r.marks.items()):
             box = _box_width(r.boxes[index][0]) / 2 if index in r.boxes else 0.0
             cx = centres[index] + box + 4
@@ -554,13 +556,13 @@ def _arrow(arrow: _Arrow, label: str, centres: list[float], y: float) -> str:
     return f'<g class="arrow {kind}">{tip}{shape}{text}</g>'
 
 
-def _box(x: float, band: float, label: str, outcome: str) -> str:
+def _box(x: float, band: float, label: str, outcome: str, step: int) -> str:
     shown = shorten(label, MAX_LABEL)
     w = text_width(shown) + 2 * PAD
     colour = OUTCOME_COLOURS.get(outcome, "#f4f4f4")
     top = band + (BAND - BOX_H) / 2
     return (
-        f'<g class="box"><title>{escape(label)}</title>'
+        f'<g class="box" data-step="{step}"><title>{escape(label)}</title>'
         f'<rect x="{_n(x - w / 2)}" y="{_n(top)}" width="{_n(w)}" height="{BOX_H}" rx="3" '
         f'fill="{colour}" stroke="#666"/>'
         f'<text x="{_n(x)}" y="{_n(top + BOX_H / 2 + 4)}" text-anchor="middle">'

@@ -35,20 +35,24 @@ class TraceFile:
     meta: dict[str, Any]
     decisions: list[int]
     events: list[Event]
+    #: what changed in each canister after each step (:mod:`subnet.states`), when recorded
+    states: list[dict[str, Any]] | None = None
 
 
 def encode_trace(
-    meta: dict[str, Any], decisions: list[int], events: Sequence[tuple[Any, ...]]
+    meta: dict[str, Any],
+    decisions: list[int],
+    events: Sequence[tuple[Any, ...]],
+    states: list[dict[str, Any]] | None = None,
 ) -> bytes:
-    return encode_document(
-        FORMAT,
-        VERSION,
-        {
-            "meta": meta,
-            "decisions": list(decisions),
-            "events": [list(e) for e in events],  # plain arrays: no tuple tag per event
-        },
-    )
+    doc: dict[str, Any] = {
+        "meta": meta,
+        "decisions": list(decisions),
+        "events": [list(e) for e in events],  # plain arrays: no tuple tag per event
+    }
+    if states is not None:  # an optional key: a trace without it reads as before
+        doc["states"] = states
+    return encode_document(FORMAT, VERSION, doc)
 
 
 class TraceError(ValueError):
@@ -68,7 +72,7 @@ MAX_CHOICE = (1 << 32) - 1
 FIELD_TYPES: dict[str, tuple[str, ...]] = {
     "submit": ("int", "principal", "any"),
     "ingress_done": ("int", "str", "any"),
-    "exec": ("str", "int", "str", "int"),
+    "exec": ("str", "int", "str", "int", "str"),
     "call": ("int", "int", "principal", "int", "int", "any"),
     "trap": ("str",),
     "cleanup": ("str",),
@@ -195,6 +199,92 @@ def _failure(value: Any) -> None:
         _str(line, "an injection of the failure")
 
 
+def _heap_value(value: Any, what: str) -> None:
+    """A heap attribute's value: plain data, sets included (a heap may hold them)."""
+    if type(value) in (set, frozenset):
+        for item in value:
+            _heap_value(item, what)
+    elif type(value) in (list, tuple):
+        for item in value:
+            _heap_value(item, what)
+    elif type(value) is dict:
+        for key, item in value.items():
+            _heap_value(key, what)
+            _heap_value(item, what)
+    else:
+        _plain(value, what)
+
+
+def _rows(value: Any, what: str, types: tuple[str, ...]) -> None:
+    """A list of rows, each a list of fields of ``types`` (``bool`` besides the event types)."""
+    if type(value) not in (list, tuple):
+        raise _Bad(f"{what} must be a list, not {_short(value)}")
+    for row in value:
+        if type(row) not in (list, tuple) or len(row) != len(types):
+            raise _Bad(f"{what} must hold lists of {len(types)} fields, not {_short(row)}")
+        for n, (item, kind) in enumerate(zip(row, types, strict=True)):
+            if kind == "bool":
+                if type(item) is not bool:
+                    raise _Bad(f"{what}' field {n} must be true or false, not {_short(item)}")
+            else:
+                _field(item, kind, f"{what}' field {n}")
+
+
+#: What a canister's entry in a recorded state may hold (see :mod:`subnet.states`).
+STATE_ROWS: dict[str, tuple[str, ...]] = {
+    "contexts": ("int", "principal", "str", "bool"),
+    "callbacks": ("int", "principal", "str", "int", "int", "bool"),
+    "continuations": ("int", "int"),
+}
+STATE_KEYS = ("status", *STATE_ROWS, "heap", "heap_removed", "snapshots")
+
+
+def _canister_state(value: Any, what: str) -> None:
+    if type(value) is not dict:
+        raise _Bad(f"{what} must be a map, not {_short(value)}")
+    for key, item in value.items():
+        _str(key, f"a field of {what}", STATE_KEYS)
+        part = f"{what}'s {key}"
+        if key == "status":
+            _str(item, part)
+        elif key in STATE_ROWS:
+            _rows(item, part, STATE_ROWS[key])
+        elif key == "heap":
+            if type(item) is not dict:
+                raise _Bad(f"{part} must be a map, not {_short(item)}")
+            for name, attribute in item.items():
+                _str(name, f"an attribute's name in {part}")
+                _heap_value(attribute, f"{part} attribute {name}")
+        else:  # heap_removed, snapshots: lists of strings
+            if type(item) not in (list, tuple):
+                raise _Bad(f"{part} must be a list, not {_short(item)}")
+            for name in item:
+                _str(name, f"an entry of {part}")
+
+
+def _states(value: Any) -> list[dict[str, Any]]:
+    """The recorded per-step states: steps in order, each a map of canisters to what changed."""
+    if type(value) not in (list, tuple):
+        raise _Bad(f"the states must be a list, not {_short(value)}")
+    last = -1
+    for n, entry in enumerate(value):
+        what = f"state {n}"
+        if type(entry) is not dict or set(entry) != {"step", "canisters"}:
+            raise _Bad(f"{what} must be a map of step and canisters, not {_short(entry)}")
+        step = _int(entry["step"], f"{what}'s step")
+        if step < last:
+            raise _Bad(f"{what}'s step {step} comes before the step of the state before it")
+        last = step
+        canisters = entry["canisters"]
+        if type(canisters) is not dict:
+            raise _Bad(f"{what}'s canisters must be a map, not {_short(canisters)}")
+        for cid, state in canisters.items():
+            if type(cid) is not Principal:
+                raise _Bad(f"{what}'s canisters must be keyed by principals, not {_short(cid)}")
+            _canister_state(state, f"{what}'s canister {cid}")
+    return [dict(entry) for entry in value]
+
+
 def _meta(value: Any) -> dict[str, Any]:
     if type(value) is not dict:
         raise _Bad(f"the metadata must be a map, not {_short(value)}")
@@ -242,9 +332,12 @@ def decode_trace(data: bytes) -> TraceFile:
             f"run again with this version of subnet"
         ) from None
     try:
-        if set(doc) != {"format", "version", "meta", "decisions", "events"}:
+        if set(doc) - {"states"} != {"format", "version", "meta", "decisions", "events"}:
             fields = ", ".join(sorted(_short(k) for k in doc))
-            raise _Bad(f"a trace has format, version, meta, decisions and events, not {fields}")
+            raise _Bad(
+                f"a trace has format, version, meta, decisions, events and (optionally) "
+                f"states, not {fields}"
+            )
         meta = _meta(doc["meta"])
         decisions = doc["decisions"]
         if type(decisions) not in (list, tuple):
@@ -254,7 +347,9 @@ def decode_trace(data: bytes) -> TraceFile:
         events = doc["events"]
         if type(events) not in (list, tuple):
             raise _Bad(f"the events must be a list, not {_short(events)}")
-        return TraceFile(meta, list(decisions), [_event(e, n) for n, e in enumerate(events)])
+        checked = [_event(e, n) for n, e in enumerate(events)]
+        states = _states(doc["states"]) if "states" in doc else None
+        return TraceFile(meta, list(decisions), checked, states)
     except _Bad as exc:
         raise TraceError(f"damaged trace file: {exc}") from None
 

@@ -173,6 +173,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=0, help="seeds the random strategy and raw_rand")
     run.add_argument("--backend", choices=("asyncio", "trio"), default="asyncio")
     run.add_argument("--trace", metavar="FILE", help="write the trace (CBOR) to FILE")
+    run.add_argument(
+        "--states",
+        action="store_true",
+        help="record each step's canister states in the trace (for `trace show --format html`)",
+    )
     run.set_defaults(plain=cmd_run)
 
     exp = commands.add_parser(
@@ -238,7 +243,13 @@ def build_parser() -> argparse.ArgumentParser:
     tsub = trace.add_subparsers(dest="trace_command", metavar="COMMAND", required=True)
     show = tsub.add_parser("show", help="print a trace, one event a line")
     show.add_argument("trace")
-    show.add_argument("--format", choices=("text", "svg", "html"), default="text")
+    show.add_argument(
+        "--format",
+        choices=("text", "svg", "html"),
+        default="text",
+        help="html: a page to step through the trace in a browser",
+    )
+    show.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not to stdout")
     show.set_defaults(plain=cmd_trace_show)
     return parser
 

@@ -19,10 +19,11 @@ from ..budget import DEFAULT_LIMIT_S
 from ..codec import write_atomic
 from ..events import HAZARDS
 from ..ids import Principal
-from ..picture import html_page, sequence_svg
+from ..picture import sequence_svg
 from ..scenario import ScenarioError, load_scenario, scenario_file, source_digest
 from ..strategies import ReplayDivergence
 from ..trace import TraceError, load_trace
+from ..viewer import trace_page
 from . import lazy
 from .exceptions import CliError, UsageError
 from .output import colour, out, printable
@@ -42,9 +43,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     async def go() -> Subnet:
         async with Subnet(seed=args.seed, strategy=args.strategy, scenario=args.scenario) as net:
+            if args.states:
+                net.record_states()
             await scenario(net)
             return net
 
+    if args.states and not args.trace:
+        raise UsageError("--states records into the trace: give --trace FILE too", "subnet run")
     net = anyio.run(go, backend=args.backend)
     if args.trace:
         extra = {"scenario_sha256": source_digest(args.scenario), "backend": args.backend}
@@ -299,10 +304,18 @@ def cmd_trace_show(args: argparse.Namespace) -> int:
     if args.format in ("svg", "html"):
         title = f"{meta.get('scenario') or args.trace} (seed {meta.get('seed')})"
         names = {cid: name for name, cid in (meta.get("names") or {}).items()}
-        svg = sequence_svg(recorded.events, names=names, title=title)
-        page = svg if args.format == "svg" else html_page(svg, title)
-        sys.stdout.write(printable(page, keep="\n"))  # no control character reaches a terminal
+        if args.format == "svg":
+            page = sequence_svg(recorded.events, names=names, title=title)
+        else:
+            page = trace_page(recorded, title)
+        if args.output:
+            write_atomic(args.output, page.encode())
+            print(f"Written to {args.output}.", file=sys.stderr)
+        else:
+            sys.stdout.write(printable(page, keep="\n"))  # no control character reaches a tty
         return 0
+    if args.output:
+        raise UsageError("-o writes a picture or a page: give --format svg or html", "subnet trace")
     hazards = [e for e in recorded.events if e.kind == "hazard"]
     _say(
         f"Trace {args.trace}: scenario {meta.get('scenario')}, seed {meta.get('seed')}, "

@@ -182,11 +182,12 @@ def explore(
     outcome = Exploration(done, failures, steps=steps, exhausted=exhausted)
     if failures:
         first = failures[0]
-        if do_shrink:
-            outcome.shrunk, outcome.trace = shrink(loaded, settings, first, progress=on_shrink)
-        else:
-            outcome.shrunk = first
-            outcome.trace = run_once(loaded, settings, Chooser(first.choices), first.seed).trace
+        shrunk = shrink(loaded, settings, first, progress=on_shrink)[0] if do_shrink else first
+        outcome.shrunk = shrunk
+        # the failure's trace, from one more run of its choices, with each step's state for
+        # the trace viewer (the same run: states are only looked at)
+        again = run_once(loaded, settings, Chooser(shrunk.choices), shrunk.seed, states=True)
+        outcome.trace = again.trace
     return outcome
 
 

@@ -88,8 +88,11 @@ class Scenario:
         return cls(module.run, module.invariants, module.check, spec, faults)
 
 
-def run_once(scenario: Scenario, settings: Settings, chooser: Chooser, seed: int) -> RunResult:
-    """One run under ``chooser``: the scenario, invariants after every step, end checks."""
+def run_once(
+    scenario: Scenario, settings: Settings, chooser: Chooser, seed: int, *, states: bool = False
+) -> RunResult:
+    """One run under ``chooser``: the scenario, invariants after every step, end checks.
+    ``states``: record each step's state in the trace, for the trace viewer."""
     if settings.strategy == "pct":
         strategy: Any = PCTStrategy(chooser, settings.depth, settings.pct_steps)
     else:
@@ -105,6 +108,8 @@ def run_once(scenario: Scenario, settings: Settings, chooser: Chooser, seed: int
             execution_limit=settings.execution_limit,
         ) as net:
             box["net"] = net
+            if states:
+                net.record_states()
             if isinstance(strategy, PCTStrategy):
                 strategy.bind(net.engine.sources_view())
             faults = settings.faults or scenario.faults

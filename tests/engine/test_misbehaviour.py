@@ -240,10 +240,16 @@ async def test_a_base_exception_after_an_await_is_a_trap_of_that_execution():
 
 
 async def test_a_real_ctrl_c_while_canister_code_runs_stops_the_program():
-    async with Subnet() as net:
-        m = await _deploy(net)
-        with pytest.raises(KeyboardInterrupt):
-            await m.call("signal_self")
+    # Python's own Ctrl-C handler, whatever the test runner inherited (a background job
+    # starts with SIGINT ignored)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        async with Subnet() as net:
+            m = await _deploy(net)
+            with pytest.raises(KeyboardInterrupt):
+                await m.call("signal_self")
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @pytest.mark.parametrize("method", ["await_nothing", "await_nothing_after_call"])

@@ -103,3 +103,42 @@ def test_the_shrinker_reports_its_progress_and_keeps_to_its_run_budget():
     lengths = [choices for _, choices in seen]
     assert lengths == sorted(lengths, reverse=True)  # the best only gets shorter
     assert lengths[-1] == len(result.shrunk.choices)
+
+
+def test_process_pool_workers_have_a_budget_too(tmp_path):
+    """A forked worker inherits the parent's watchdog state but not its interval timer: the
+    watchdog must arm again there, or an endless loop in a worker hangs the campaign (run in a
+    child process with a timeout, so that a regression fails instead of hanging the suite)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = tmp_path / "pool.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import anyio
+            from actors import Canister, update
+            from subnet import Subnet
+            from subnet.budget import WATCHDOG
+            from subnet.explore import explore
+
+            class C(Canister):
+                @update
+                def f(self) -> int:
+                    return 1
+
+            async def main():
+                net = Subnet()
+                await (await net.deploy(C)).call("f")  # arms the watchdog in the parent
+
+            anyio.run(main)
+            assert WATCHDOG.armed
+            result = explore({SPIN_WAIT!r}, runs=20, seed=0, execution_limit=0.2, workers=2)
+            print(result.shrunk.kind)
+            """
+        )
+    )
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "instruction_limit"

@@ -10,13 +10,8 @@ imported.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
 import json
-import os
-import shlex
-import signal
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +28,8 @@ from subnet.cli.project import Project as ProjectFolder
 from subnet.codec import decode, decode_document, encode
 from subnet.ids import Principal
 from subnet.management.store import MODULE_MAGIC
+from tests.hostile import Outcome, must, subnet
+from tests.hostile.damage import TAGGED, TOO_MANY_DIGITS, damaged, nested, unpack
 from tests.support.cli import STORE_MODULE
 
 CONFIG = """
@@ -55,19 +52,7 @@ class Evil(Canister):
     pass
 """
 EVIL_MODULE = MODULE_MAGIC + f"{PLANTED}:Evil\n".encode() + b"0" * 64 + b"\n"
-HANG_SECONDS = 20
 PROPERTY = settings(deadline=None, suppress_health_check=list(HealthCheck))
-
-
-class Hang(BaseException):
-    """An example ran for HANG_SECONDS (a BaseException: the command must not catch it)."""
-
-
-@dataclass
-class Outcome:
-    code: int
-    out: list[str]
-    err: list[str]
 
 
 @dataclass
@@ -79,43 +64,6 @@ class Project:
     @property
     def path(self) -> Path:
         return self.root / ".subnet" / "state.cbor"
-
-
-@contextlib.contextmanager
-def deadline(seconds: float) -> Iterator[None]:
-    def hang(signum: int, frame: Any) -> None:
-        raise Hang(f"the command ran for {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, hang)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def subnet(root: Path, command: str) -> Outcome:
-    """Run one ``subnet`` command in ``root``."""
-    out, err = io.StringIO(), io.StringIO()
-    cwd = os.getcwd()
-    os.chdir(root)
-    try:
-        with (
-            deadline(HANG_SECONDS),
-            contextlib.redirect_stdout(out),
-            contextlib.redirect_stderr(err),
-        ):
-            code = cli.main(shlex.split(command))
-    finally:
-        os.chdir(cwd)
-    return Outcome(code, out.getvalue().splitlines(), err.getvalue().splitlines())
-
-
-def must(root: Path, command: str) -> list[str]:
-    outcome = subnet(root, command)
-    assert (outcome.code, outcome.err) == (0, []), (command, outcome)
-    return outcome.out
 
 
 @pytest.fixture(scope="module")
@@ -226,44 +174,7 @@ def reseal_bytes(inner: bytes) -> bytes:
 # -- damage -------------------------------------------------------------------------------------
 
 
-@st.composite
-def damaged(draw: st.DrawFn, data: bytes) -> bytes:
-    """``data`` with one to three bytes-level injuries."""
-    out = bytearray(data)
-    for _ in range(draw(st.integers(1, 3))):
-        if not out:
-            break
-        at = draw(st.integers(0, len(out) - 1))
-        how = draw(st.sampled_from(["flip", "set", "insert", "delete", "truncate", "repeat"]))
-        if how == "flip":
-            out[at] ^= 1 << draw(st.integers(0, 7))
-        elif how == "set":
-            out[at] = draw(st.sampled_from([0x00, 0xFF, 0x1B, 0x5B, 0x9F, 0xBF, 0xC2, 0xD9]))
-        elif how == "insert":
-            out[at:at] = draw(st.binary(min_size=1, max_size=9))
-        elif how == "delete":
-            del out[at : at + draw(st.integers(1, 16))]
-        elif how == "truncate":
-            del out[at:]
-        else:
-            out[at:at] = out[at : at + draw(st.integers(1, 64))]
-    return bytes(out)
-
-
 HUGE = [-1, -(2**63), -(2**70), 2**32, 2**63, 2**64 - 1, 2**64, 2**65, 2**128, 2**4000]
-TOO_MANY_DIGITS = "<an integer of 5001 digits>"  # put in after drawing: Hypothesis prints draws
-TAGGED = "<a CBOR tag around such an integer>"
-
-
-def unpack(value: Any) -> Any:
-    """``value`` with TOO_MANY_DIGITS and TAGGED replaced by what they stand for."""
-    if isinstance(value, str) and value in (TOO_MANY_DIGITS, TAGGED):
-        return 10**5000 if value == TOO_MANY_DIGITS else CBORTag(4321, [10**5000])
-    if isinstance(value, dict):
-        return {unpack(k): unpack(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(unpack(v) for v in value)
-    return value
 
 
 ESCAPES = st.sampled_from(["\x1b[2J", "\x1b]0;owned\x07", "a\nb", "\r", "\u202e", "\x00"])
@@ -304,13 +215,6 @@ TWEAKS = st.fixed_dictionaries(
         float: st.floats(),
     }
 )
-
-
-def nested(depth: int) -> Any:
-    value: Any = 0
-    for _ in range(depth):
-        value = [value]
-    return value
 
 
 def paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:

@@ -8,13 +8,10 @@ refused upload leaves the saved project as it was.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import io
 import json
 import os
 import shutil
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,12 +22,11 @@ from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
 from subnet import cli, persist
-from tests.hostile import examples
+from tests.hostile import Outcome, examples, must, subnet
 from tests.support import fingerprint
 
 CONFIG = '[canisters.chat]\nclass = "actors.chat:Chat"\n'
 FILES = ("metadata.json", "wasm_module.bin", "wasm_memory.bin", "stable_memory.bin")
-HANG_SECONDS = 20
 # each example runs a command (a few tens of ms): fewer than the default in the suite
 PROPERTY = settings(
     max_examples=examples(50), deadline=None, suppress_health_check=list(HealthCheck)
@@ -42,41 +38,6 @@ class Project:
     root: Path
     pristine: Path  # a folder as `snapshot download` writes it
     state: bytes = dataclasses.field(repr=False)  # the saved state before any upload
-
-
-@dataclass
-class Outcome:
-    code: int
-    out: list[str]
-    err: list[str]
-
-
-def subnet(root: Path, command: str) -> Outcome:
-    """Run one ``subnet`` command in ``root`` (in a thread, to see it hang: no signal is used,
-    since the subnet's watchdog has the process's one ``SIGALRM``)."""
-    out, err = io.StringIO(), io.StringIO()
-    result: dict[str, Any] = {}
-
-    def main() -> None:
-        try:
-            result["code"] = cli.main(command.split())
-        except BaseException as exc:  # reported in the test's thread
-            result["raised"] = exc
-
-    with contextlib.chdir(root), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        thread = threading.Thread(target=main, daemon=True)
-        thread.start()
-        thread.join(HANG_SECONDS)
-    assert not thread.is_alive(), f"subnet {command} hangs"
-    if "raised" in result:
-        raise result["raised"]
-    return Outcome(result["code"], out.getvalue().splitlines(), err.getvalue().splitlines())
-
-
-def must(root: Path, command: str) -> list[str]:
-    outcome = subnet(root, command)
-    assert (outcome.code, outcome.err) == (0, []), (command, outcome)
-    return outcome.out
 
 
 @pytest.fixture(scope="module")

@@ -72,6 +72,10 @@ class Callee(Canister):
     def boom(self) -> int:
         raise ValueError("boom")
 
+    @update(manual_reply=True)
+    def decline(self) -> None:
+        self.reject("declined")  # answered with a reject, and the method then returns
+
     @update
     async def relay(self, target: object) -> int:
         n: int = await self.call(target, "ok")
@@ -100,6 +104,7 @@ async def every_answer(net: Subnet) -> None:
     assert await asker.call("ask", callee.id, "ok", None) == "replied"
     assert await asker.call("ask", callee.id, "refuse", None) == "rejected"
     assert await asker.call("ask", callee.id, "boom", None) == "rejected"
+    assert await asker.call("ask", callee.id, "decline", None) == "rejected"
     assert await asker.call("ask", asker.id, "pong", None) == "replied"  # a call to itself
     assert await asker.call("ask", MANAGEMENT, "raw_rand", None, {}) == "replied"
     await ic.stop_canister(canister_id=callee.id)
@@ -336,6 +341,8 @@ def test_every_answer_is_drawn_and_labelled():
     assert labels["callee.ok"] == ["reply", "reject", "reply", "dropped"]  # refused, relayed
     assert labels["callee.refuse"] == ["reject"]
     assert labels["callee.boom"] == ["reject"]
+    # its execution ends in "reply" (the method returned): the response event says reject
+    assert labels["callee.decline"] == ["reject"]
     assert labels["asker.pong"] == ["reply"]
     assert labels["aaaaa-aa.raw_rand"] == ["reply"]
     relay = "a_relay_with_a_really_long_canister_name.relay"
