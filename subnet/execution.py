@@ -539,8 +539,9 @@ class Executor(Router):
                 refused = errors.call_perform_queue_full(cs.id, target, self.queue_capacity)
                 return self._execute(cs, ctx, None, None, (coro, None, refused), image)
         try:
-            args = copy_value(call.args) if target._raw else copy_payload(call.args)
             if target._raw:
+                args = copy_value(call.args)
+                recorded = args  # what the trace keeps: the arguments, if nothing can change
                 for arg in args:  # numbers and ids alone cannot reach the limit
                     if type(arg) not in _FIXED_SIZE:
                         size = size_over(args, MAX_SAME_SUBNET_REQUEST_BYTES)
@@ -550,7 +551,11 @@ class Executor(Router):
                                 cs.id, target, call.method, size, limit
                             )
                             return self._trap(cs, ctx, image, Refused(error), coro)
+                        recorded = frozen(args)
                         break
+            else:
+                args = copy_payload(call.args)
+                recorded = None  # a management call's: code is not data
             cs.heap.commit(cs.instance)
         except HeapError as exc:
             return self._trap(cs, ctx, image, exc, coro)
@@ -573,7 +578,6 @@ class Executor(Router):
         self._callbacks[cb_id] = cb
         cs.callbacks[cb_id] = cb
         ctx.outstanding += 1
-        recorded = frozen(args) if target._raw else None  # a management call's: not data
         self._raw(
             (
                 self.steps,

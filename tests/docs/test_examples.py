@@ -1,4 +1,4 @@
-"""Every Python example in docs/ runs, and prints what the page shows under it.
+"""Every Python example in docs/ (and docs/course/) runs, and prints what the page shows under it.
 
 The examples of one page run in order in one namespace, as a reader would paste them into one
 session; a ```text block right after a ```python block is that block's exact output.
@@ -14,7 +14,11 @@ from tests.support import ROOT
 
 DOCS = ROOT / "docs"
 BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)
-PAGES = sorted(p for p in [ROOT / "README.md", *DOCS.glob("*.md")] if "```python" in p.read_text())
+PAGES = sorted(
+    p
+    for p in [ROOT / "README.md", *DOCS.glob("*.md"), *DOCS.glob("course/*.md")]
+    if "```python" in p.read_text()
+)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])

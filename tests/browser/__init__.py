@@ -1,0 +1,1 @@
+"""The trace viewer in a real browser (Playwright and a Chromium already installed)."""
