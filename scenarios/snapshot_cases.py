@@ -2,6 +2,7 @@
 
     python scenarios/snapshot_cases.py                  # all three, with their hazards
     python scenarios/snapshot_cases.py --pictures DIR   # the SVGs in docs/pictures/
+    python scenarios/snapshot_cases.py --viewers DIR    # the viewer pages in docs/viewers/
     subnet run scenarios/snapshot_cases.py --trace t    # case 2, with its trace
 
 1. ``resumed``: a snapshot taken while a withdrawal is suspended, loaded at once: the response
@@ -106,9 +107,32 @@ def pictures() -> dict[str, str]:
     return out
 
 
+def viewers() -> dict[str, str]:
+    """The trace viewer's page of each case, with its per-step states: what
+    docs/viewers/case_<name>.html hold."""
+    from subnet.trace import decode_trace
+    from subnet.viewer import trace_page
+
+    out = {}
+    for name, (run, title) in CASES.items():
+
+        async def go(run=run) -> Subnet:
+            async with Subnet(seed=0) as net:
+                net.record_states()
+                with contextlib.redirect_stdout(io.StringIO()):
+                    await run(net)
+                return net
+
+        out[name] = trace_page(decode_trace(anyio.run(go).trace_bytes()), title)
+    return out
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--pictures":
         for name, svg in pictures().items():
             (Path(sys.argv[2]) / f"case_{name}.svg").write_text(svg)
+    elif len(sys.argv) == 3 and sys.argv[1] == "--viewers":
+        for name, page in viewers().items():
+            (Path(sys.argv[2]) / f"case_{name}.html").write_text(page, encoding="utf-8")
     else:
         anyio.run(all_cases)

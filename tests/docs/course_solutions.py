@@ -72,3 +72,40 @@ class LockedShop(Canister):
         finally:
             self.locked = False
         return self.sold
+
+
+class TicketShop(Canister):
+    """Snapshots of a stopped canister: number each charge with the time (a load does not
+    rewind it) and a counter (two charges in one round), so no number repeats after a load."""
+
+    def init(self):
+        self.next_charge = 0
+        self.sold = 0
+
+    @update
+    async def sell(self, bank, price: int) -> int:
+        self.next_charge += 1
+        await self.call(bank, "charge", f"{self.time()}-{self.next_charge}", price)
+        self.sold += 1
+        return self.sold
+
+
+class SteadyVault(Canister):
+    """Snapshots of a running canister: debit before the await and refund on a reject, with
+    no lock. At the await the heap already says what the ledger will move, so a snapshot
+    taken there, loaded after the call finished, holds a balance the ledger agrees with."""
+
+    def init(self):
+        self.balance = 100
+
+    @update
+    async def withdraw(self, ledger, amount: int) -> int:
+        if self.balance < amount:
+            raise Reject(RejectCode.CANISTER_REJECT, "not enough in the vault")
+        self.balance -= amount
+        try:
+            await self.call(ledger, "transfer", amount)
+        except Reject:
+            self.balance += amount
+            raise
+        return self.balance

@@ -19,6 +19,8 @@ EXERCISES = {
     "call_contexts": "QuickShop",
     "reentrancy": "SafeVault",
     "stopping": "LockedShop",
+    "snapshots": "TicketShop",
+    "running_snapshots": "SteadyVault",
 }
 
 

@@ -23,6 +23,8 @@ ORDER = [
     "course/call_contexts.md",
     "course/reentrancy.md",
     "course/stopping.md",
+    "course/snapshots.md",
+    "course/running_snapshots.md",
     "hazards.md",
     "traps.md",
     "limits.md",

@@ -376,6 +376,20 @@ def test_the_docs_pictures_are_up_to_date():
         )
 
 
+def test_the_docs_viewers_are_up_to_date():
+    viewers = load("snapshot_cases").viewers()
+    assert set(viewers) == {"resumed", "orphaned", "leaked"}
+    for name, page in viewers.items():
+        assert 'id="trace-data"' in page
+        saved = (ROOT / "docs" / "viewers" / f"case_{name}.html").read_text(encoding="utf-8")
+        assert page == saved, (
+            f"{name}: regenerate with python scenarios/snapshot_cases.py --viewers docs/viewers"
+        )
+    hazards = (ROOT / "docs" / "hazards.md").read_text()
+    for name in viewers:
+        assert f"(viewers/case_{name}.html)" in hazards, name
+
+
 def test_trace_show_draws_svg_and_html(tmp_path, capsys):
     trace = tmp_path / "o.trace"
     assert cli(["run", str(ROOT / "scenarios" / "snapshot_cases.py"), "--trace", str(trace)]) == 0
