@@ -109,3 +109,43 @@ class SteadyVault(Canister):
             self.balance += amount
             raise
         return self.balance
+
+
+class CarefulVault(Canister):
+    """Exploring schedules: debit before the await and refund on a reject, so the check and
+    the debit are one execution, whatever runs between it and the reply."""
+
+    def init(self):
+        self.balance = 100
+
+    @update
+    async def withdraw(self, ledger, amount: int) -> int:
+        if self.balance < amount:
+            raise Reject(RejectCode.CANISTER_REJECT, "not enough in the vault")
+        self.balance -= amount
+        try:
+            await self.call(ledger, "transfer", amount)
+        except Reject:
+            self.balance += amount
+            raise
+        return self.balance
+
+
+class SnapshotProofVault(Canister):
+    """Fuzzing snapshot timing: no lock to leak; the debit before the await, refunded on a
+    reject, keeps the heap consistent wherever a snapshot lands."""
+
+    def init(self):
+        self.balance = 100
+
+    @update
+    async def withdraw(self, ledger, amount: int) -> int:
+        if self.balance < amount:
+            raise Reject(RejectCode.CANISTER_REJECT, "not enough in the vault")
+        self.balance -= amount
+        try:
+            await self.call(ledger, "transfer", amount)
+        except Reject:
+            self.balance += amount
+            raise
+        return self.balance

@@ -21,6 +21,8 @@ EXERCISES = {
     "stopping": "LockedShop",
     "snapshots": "TicketShop",
     "running_snapshots": "SteadyVault",
+    "exploring": "CarefulVault",
+    "fuzzing": "SnapshotProofVault",
 }
 
 

@@ -25,6 +25,8 @@ ORDER = [
     "course/stopping.md",
     "course/snapshots.md",
     "course/running_snapshots.md",
+    "course/exploring.md",
+    "course/fuzzing.md",
     "hazards.md",
     "traps.md",
     "limits.md",
