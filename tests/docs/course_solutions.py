@@ -90,62 +90,23 @@ class TicketShop(Canister):
         return self.sold
 
 
-class SteadyVault(Canister):
+class SteadyVault(SafeVault):
     """Snapshots of a running canister: debit before the await and refund on a reject, with
     no lock. At the await the heap already says what the ledger will move, so a snapshot
-    taken there, loaded after the call finished, holds a balance the ledger agrees with."""
+    taken there, loaded after the call finished, holds a balance the ledger agrees with.
 
-    def init(self):
-        self.balance = 100
-
-    @update
-    async def withdraw(self, ledger, amount: int) -> int:
-        if self.balance < amount:
-            raise Reject(RejectCode.CANISTER_REJECT, "not enough in the vault")
-        self.balance -= amount
-        try:
-            await self.call(ledger, "transfer", amount)
-        except Reject:
-            self.balance += amount
-            raise
-        return self.balance
+    The fix of chapter 3, :class:`SafeVault`."""
 
 
-class CarefulVault(Canister):
+class CarefulVault(SafeVault):
     """Exploring schedules: debit before the await and refund on a reject, so the check and
-    the debit are one execution, whatever runs between it and the reply."""
+    the debit are one execution, whatever runs between it and the reply.
 
-    def init(self):
-        self.balance = 100
-
-    @update
-    async def withdraw(self, ledger, amount: int) -> int:
-        if self.balance < amount:
-            raise Reject(RejectCode.CANISTER_REJECT, "not enough in the vault")
-        self.balance -= amount
-        try:
-            await self.call(ledger, "transfer", amount)
-        except Reject:
-            self.balance += amount
-            raise
-        return self.balance
+    The fix of chapter 3, :class:`SafeVault`."""
 
 
-class SnapshotProofVault(Canister):
+class SnapshotProofVault(SafeVault):
     """Fuzzing snapshot timing: no lock to leak; the debit before the await, refunded on a
-    reject, keeps the heap consistent wherever a snapshot lands."""
+    reject, keeps the heap consistent wherever a snapshot lands.
 
-    def init(self):
-        self.balance = 100
-
-    @update
-    async def withdraw(self, ledger, amount: int) -> int:
-        if self.balance < amount:
-            raise Reject(RejectCode.CANISTER_REJECT, "not enough in the vault")
-        self.balance -= amount
-        try:
-            await self.call(ledger, "transfer", amount)
-        except Reject:
-            self.balance += amount
-            raise
-        return self.balance
+    The fix of chapter 3, :class:`SafeVault`."""

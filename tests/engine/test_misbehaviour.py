@@ -10,6 +10,7 @@ import pytest
 from actors import Canister, query, update
 from subnet import ErrorCode, Reject, RejectCode, Subnet
 from subnet.api import SubnetError
+from subnet.budget import WATCHDOG
 from tests.support import fingerprint
 
 pytestmark = pytest.mark.anyio
@@ -203,9 +204,16 @@ async def test_an_upgrade_hook_that_loops_fails_the_upgrade_and_changes_nothing(
 
 
 async def test_no_limit_means_no_watchdog_for_an_execution_that_ends():
+    WATCHDOG.disarm()  # whatever an earlier test left
     async with Subnet(execution_limit=None) as net:
         m = await _deploy(net)
         assert await m.call("bump") == 1
+        assert not WATCHDOG.armed  # nothing ticks: the executions never armed it
+    async with Subnet(execution_limit=LIMIT) as net:
+        m = await _deploy(net)
+        assert await m.call("bump") == 1
+        assert WATCHDOG.armed  # with a limit, the first execution arms it
+    assert not WATCHDOG.armed  # and closing the subnet disarms it
 
 
 @pytest.mark.parametrize("bad", [0, -1, "2", True])
