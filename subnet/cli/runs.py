@@ -353,9 +353,4 @@ def _name(value: Any, names: dict[Any, str]) -> Any:
     return value
 
 
-def one_line(text: str) -> str:
-    """Text as one line of output: line breaks and other control characters shown escaped."""
-    return printable(text)
-
-
 __all__ = ["cmd_explore", "cmd_replay", "cmd_run", "cmd_trace_show", "scenario_function"]

@@ -129,9 +129,9 @@ def test_trace_show_names_canisters_and_shows_the_failure(tmp_path, capsys):
 
 
 def test_one_event_one_line():
-    from subnet.cli.runs import one_line
+    from subnet.cli.output import printable
 
-    assert one_line("trap: first\nsecond") == "trap: first\\nsecond"
+    assert printable("trap: first\nsecond") == "trap: first\\nsecond"
 
 
 def test_upgrade_faults_find_a_canister_that_keeps_its_state_only_on_the_heap():
