@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench fuzz clean
+.PHONY: run test lint bench fuzz clean wasm
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ bench: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) .subnet build *.egg-info
+
+# The Motoko canisters (actors/motoko): compiles each .mo into the .wasm and .did beside it with
+# the compiler pinned in actors/motoko/package-lock.json. Needs Node.js; the outputs are committed.
+wasm:
+	cd actors/motoko && { test -d node_modules || npm ci --no-audit --no-fund; } && node build.js
 
 # The documentation site (mkdocs.yml): `make docs` builds it into site/, strictly (a broken link
 # or any other warning fails it); `make serve-docs` serves it on 127.0.0.1:8000 while you edit.

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import weakref
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
@@ -65,10 +64,6 @@ HOOKS = frozenset({"init", "pre_upgrade", "post_upgrade"})
 SYSTEM_TASKS = ("heartbeat", "on_low_wasm_memory")
 """Methods the system runs as tasks of their own: ``canister_heartbeat`` (once per round) and
 ``canister_on_low_wasm_memory`` (when the Wasm memory left falls below the threshold)."""
-
-TASK_CLASSES: weakref.WeakSet[type] = weakref.WeakSet()
-"""Every live canister class that defines a system task (the engine looks for due tasks only
-while this set is not empty)."""
 
 
 class Trap(Exception):
@@ -233,8 +228,6 @@ class Canister:
         cls._module_hash = None
         tasks = tuple(name for name in SYSTEM_TASKS if callable(getattr(cls, name, None)))
         cls.__system_tasks__ = tasks
-        if tasks:
-            TASK_CLASSES.add(cls)
 
     # -- the system API (ic0), available during a message execution -----------------------
     def _sys(self) -> _SystemApi:

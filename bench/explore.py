@@ -2,8 +2,10 @@
 planted ordering bug under PCT and under uniform random scheduling (targets: docs/performance.md).
 
 1. Throughput: ``scenarios/three_workers.py`` (three workers logging 20 entries each, about
-   200 steps a run, no failure so every run counts), in this process and on a pool of 2
-   processes; target: about 2x.
+   200 steps a run, no failure so every run counts), in this process, on a pool of 2
+   processes, and on a Dask ``LocalCluster`` of 2 worker processes (1 thread each, on
+   loopback; its start and a 20-run warm-up campaign are not counted, they are shown apart);
+   target: about 2x for both. The cluster row is skipped without ``dask[distributed]``.
 2. A planted depth-3 bug: three workers each make ``K`` calls, in sequence, to a log canister;
    the log is "corrupted" if it receives all of worker 3's and worker 2's entries before any of
    worker 1's. Uniform random scheduling interleaves the three finely and rarely produces that
@@ -73,13 +75,17 @@ def main() -> None:
 
     print(f"1. explored schedules/s: {WORKLOAD}, {runs} runs, random strategy")
     rates = {}
+    outcomes = {}
     for workers in (1, 2):
         t = time.perf_counter()
         result = explore(WORKLOAD, runs=runs, seed=3, workers=workers, stop_at_first=False)
         dt = time.perf_counter() - t
         rates[workers] = result.runs / dt
+        outcomes[workers] = (result.runs, result.steps, result.failures)
         rate = rates[workers]
-        print(f"   {workers} worker(s): {result.runs} runs in {dt:.2f} s = {rate:.1f} runs/s")
+        label = "1 process" if workers == 1 else f"{workers}-process pool"
+        print(f"   {label:<22} {result.runs} runs in {dt:.2f} s = {rate:.1f} runs/s")
+    cluster_rate = _on_local_cluster(runs, outcomes[1])
     print()
     print(f"2. runs to the first failure of the planted bug ({trials} campaign seeds, cap {cap})")
     found = {}
@@ -118,6 +124,11 @@ def main() -> None:
     print(f"   hypothesis: {hypothesis_s:.2f} s, shrunk to {injections} injection(s)")
     speedup = rates[2] / rates[1]
     ratio = statistics.mean(found["random"]) / statistics.mean(found["pct"])
+    if cluster_rate is not None:
+        print(
+            f"ratio: 2-worker LocalCluster / 1 process = {cluster_rate / rates[1]:.2f}x "
+            f"(target ~2x on 2 cores)"
+        )
     print(
         f"ratio: 2 workers / 1 worker = {speedup:.2f}x (target ~2x on 2 cores); "
         f"random / PCT runs to first failure = {ratio:.1f}x (target >= 5x; random capped at "
@@ -127,6 +138,46 @@ def main() -> None:
         f"ratio: Hypothesis / explorer time to a shrunk failure = "
         f"{hypothesis_s / explorer_s:.1f}x (target <= 20x)"
     )
+
+
+def _on_local_cluster(runs: int, expected: tuple) -> float | None:
+    """Runs/s of the throughput campaign on a 2-worker Dask LocalCluster (None without Dask);
+    its outcome must be the one of the campaign in this process."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        print("   2-worker LocalCluster: skipped (pip install 'subnet-sim[dask]')")
+        return None
+    t = time.perf_counter()
+    with (
+        LocalCluster(
+            n_workers=2,
+            processes=True,
+            threads_per_worker=1,
+            host="127.0.0.1",
+            dashboard_address=":0",
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        client.wait_for_workers(2)
+        started = time.perf_counter() - t
+        # fresh workers import the simulator and the scenario with their first task (a forked
+        # pool inherits them): a short campaign first, timed apart, as the start is
+        t = time.perf_counter()
+        explore(WORKLOAD, runs=20, seed=4, stop_at_first=False, executor=client.get_executor())
+        warmed = time.perf_counter() - t
+        t = time.perf_counter()
+        result = explore(
+            WORKLOAD, runs=runs, seed=3, stop_at_first=False, executor=client.get_executor()
+        )
+        dt = time.perf_counter() - t
+    assert (result.runs, result.steps, result.failures) == expected, "not the local campaign"
+    rate = result.runs / dt
+    print(
+        f"   {'2-worker LocalCluster':<22} {result.runs} runs in {dt:.2f} s = {rate:.1f} runs/s "
+        f"(start {started:.1f} s, warm-up campaign of 20 runs {warmed:.1f} s, not counted)"
+    )
+    return rate
 
 
 def _hypothesis_shrink(scenario: str, faults: SnapshotFaults) -> tuple[float, int]:

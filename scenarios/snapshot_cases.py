@@ -16,14 +16,20 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import sys
 from pathlib import Path
+from typing import Any
 
 import anyio
 
+import actors
+from actors.ledger import Ledger
 from actors.vault import Payments, Vault
 from subnet import Reject, Subnet
+
+MOTOKO_VAULT = Path(actors.__file__).resolve().parent / "motoko" / "vault.wasm"
 
 
 async def _setup(net: Subnet):
@@ -32,8 +38,23 @@ async def _setup(net: Subnet):
     return net.management, vault, ledger
 
 
-async def resumed(net: Subnet) -> None:
-    ic, vault, ledger = await _setup(net)
+async def _motoko_setup(net: Subnet):
+    """The same cases with the Motoko vault (real Wasm) and the Python ledger."""
+    from subnet.wasm import WasmModule
+
+    vault = await net.deploy(WasmModule.from_file(MOTOKO_VAULT), name="vault")
+    ledger = await net.deploy(Ledger, net.default_identity, name="ledger")
+    await ledger.call("mint", vault.id, 1_000)
+    return net.management, vault, ledger
+
+
+def _locked(net: Subnet, vault) -> bool:
+    view = net.inspect(vault)
+    return bool(view.peek("is_locked") if view.is_wasm else view.heap["locked"])
+
+
+async def resumed(net: Subnet, setup=_setup) -> None:
+    ic, vault, ledger = await setup(net)
     pending = vault.submit("withdraw", ledger.id, 10)
     await net.step()
     snap = await ic.take_canister_snapshot(canister_id=vault.id)
@@ -42,8 +63,8 @@ async def resumed(net: Subnet) -> None:
     print("resumed: withdraw ->", await pending)
 
 
-async def orphaned(net: Subnet) -> None:
-    ic, vault, ledger = await _setup(net)
+async def orphaned(net: Subnet, setup=_setup) -> None:
+    ic, vault, ledger = await setup(net)
     snap = await ic.take_canister_snapshot(canister_id=vault.id)
     pending = vault.submit("withdraw", ledger.id, 10)
     await net.step()
@@ -55,14 +76,14 @@ async def orphaned(net: Subnet) -> None:
         print("orphaned: withdraw -> rejected", rej.error_code.ic_code)
 
 
-async def leaked(net: Subnet) -> None:
-    ic, vault, ledger = await _setup(net)
+async def leaked(net: Subnet, setup=_setup) -> None:
+    ic, vault, ledger = await setup(net)
     pending = vault.submit("withdraw", ledger.id, 10)
     await net.step()
     snap = await ic.take_canister_snapshot(canister_id=vault.id)
     await net.run_until_idle()
     await ic.load_canister_snapshot(canister_id=vault.id, snapshot_id=snap.id)
-    print("leaked: withdraw ->", await pending, "| locked:", net.inspect(vault).heap["locked"])
+    print("leaked: withdraw ->", await pending, "| locked:", _locked(net, vault))
 
 
 CASES = {
@@ -70,6 +91,15 @@ CASES = {
     "orphaned": (orphaned, "A snapshot load orphans a response"),
     "leaked": (leaked, "A load after the call finished: a leaked continuation holds the lock"),
 }
+
+MOTOKO_CASES = {
+    name: (
+        functools.partial(run, setup=_motoko_setup),
+        f"Motoko vault: {title[0].lower()}{title[1:]}",
+    )
+    for name, (run, title) in CASES.items()
+}
+"""The three cases with the Motoko vault: what the real runtime does (docs/wasm.md)."""
 
 
 async def scenario(net: Subnet) -> None:
@@ -81,19 +111,20 @@ async def scenario(net: Subnet) -> None:
 
 async def all_cases() -> None:
     """All three cases, each on a fresh subnet, with their hazards."""
-    for run, _ in CASES.values():
+    for run, _ in [*CASES.values(), *MOTOKO_CASES.values()]:
         async with Subnet(seed=0) as net:
             await run(net)
             for hazard in net.hazards:
                 print("   ", hazard.kind)
 
 
-def pictures() -> dict[str, str]:
-    """The sequence diagram of each case: what docs/pictures/case_<name>.svg hold."""
+def pictures(cases: dict[str, Any] = CASES) -> dict[str, str]:
+    """The sequence diagram of each case: what docs/pictures/case_<name>.svg hold (and
+    motoko_<name>.svg for :data:`MOTOKO_CASES`)."""
     from subnet.picture import sequence_svg
 
     out = {}
-    for name, (run, title) in CASES.items():
+    for name, (run, title) in cases.items():
 
         async def go(run=run) -> Subnet:
             async with Subnet(seed=0) as net:
@@ -131,6 +162,8 @@ if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--pictures":
         for name, svg in pictures().items():
             (Path(sys.argv[2]) / f"case_{name}.svg").write_text(svg)
+        for name, svg in pictures(MOTOKO_CASES).items():
+            (Path(sys.argv[2]) / f"motoko_{name}.svg").write_text(svg)
     elif len(sys.argv) == 3 and sys.argv[1] == "--viewers":
         for name, page in viewers().items():
             (Path(sys.argv[2]) / f"case_{name}.html").write_text(page, encoding="utf-8")

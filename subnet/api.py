@@ -32,6 +32,7 @@ from .states import StateRecorder
 from .strategies import Strategy, make_strategy
 from .trace import encode_trace
 from .view import CanisterView
+from .wasm.module import InvalidWasm, WasmModule
 
 STEPS_PER_CHECKPOINT = 256
 DEFAULT_IDLE_LIMIT = 1_000_000
@@ -145,7 +146,17 @@ class Subnet:
         execution_limit: float | None = DEFAULT_LIMIT_S,
         idle_limit: int | None = DEFAULT_IDLE_LIMIT,
         round_ns: int = DEFAULT_ROUND_NS,
+        instruction_limit: int | None = None,
     ) -> None:
+        if instruction_limit is not None and (
+            isinstance(instruction_limit, bool)
+            or not isinstance(instruction_limit, int)
+            or instruction_limit < 1
+        ):
+            raise ValueError(
+                f"instruction_limit is a number of instructions above 0, or None, not "
+                f"{instruction_limit!r}"
+            )
         if execution_limit is not None and (
             isinstance(execution_limit, bool)
             or not isinstance(execution_limit, int | float)
@@ -170,6 +181,7 @@ class Subnet:
             round_ns=round_ns,
         )
         self.engine.execution_limit = execution_limit
+        self.engine.instruction_limit = instruction_limit
         self.idle_limit = idle_limit
         self.ids = CanisterIdAllocator()
         self.snapshot_policy = SnapshotPolicy(snapshot_guard, max_snapshots_per_canister)
@@ -291,25 +303,38 @@ class Subnet:
     # -- deploying ----------------------------------------------------------------------------
     async def deploy(
         self,
-        cls: type[Canister],
-        *init_args: Any,
+        cls: type[Canister] | WasmModule,
+        *positional: Any,
         name: str | None = None,
         controllers: list[Principal] | None = None,
         sender: Principal | None = None,
+        init_args: tuple[Any, ...] | None = None,
     ) -> CanisterHandle:
         """Create a canister, install ``cls`` with ``init(*init_args)``, set its controllers.
 
-        ``sender`` (default ``net.default_identity``) creates and installs it, and is its
-        controller unless ``controllers`` says otherwise."""
+        ``cls`` is a :class:`~actors.canister.Canister` subclass or a
+        :class:`~subnet.wasm.WasmModule` (its ``canister_init`` gets the arguments
+        Candid-encoded with the module's init types). ``init_args=(...)`` is the same as
+        giving them positionally. ``sender`` (default ``net.default_identity``) creates and
+        installs it, and is its controller unless ``controllers`` says otherwise."""
+        if init_args is not None:
+            if positional:
+                raise SubnetError("give init arguments positionally or as init_args, not both")
+            positional = tuple(init_args)
+        if isinstance(cls, WasmModule):
+            try:
+                cls = cls.canister_class()
+            except InvalidWasm as exc:
+                raise exc.reject() from None
         if not (isinstance(cls, type) and issubclass(cls, Canister)):
-            raise SubnetError(f"deploy needs a Canister subclass, got {cls!r}")
+            raise SubnetError(f"deploy needs a Canister subclass or a WasmModule, got {cls!r}")
         if name is not None and name in self._names:
             raise SubnetError(f"a canister named {name!r} already exists")
         ic = self.management
         created = await ic.create_canister(sender=sender)
         cid = created.canister_id
         await ic.install_code(
-            mode="install", canister_id=cid, wasm_module=cls, arg=tuple(init_args), sender=sender
+            mode="install", canister_id=cid, wasm_module=cls, arg=positional, sender=sender
         )
         if controllers is not None:
             await ic.update_settings(
@@ -361,15 +386,13 @@ class Subnet:
         naming what kept it busy."""
         limit = max_steps if max_steps is not None else self.idle_limit
         total = 0
-        step = self.engine._step
+        run = self.engine.run_until_idle  # the engine's own loop, a batch at a time
         with fewer_collections():
             while limit is None or total < limit:
                 batch = STEPS_PER_CHECKPOINT
                 if limit is not None:
                     batch = min(batch, limit - total)
-                n = 0
-                while n < batch and step() is not None:
-                    n += 1
+                n = run(batch)
                 total += n
                 await anyio.lowlevel.checkpoint()
                 if n < batch:

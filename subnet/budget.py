@@ -20,8 +20,14 @@ A finite execution that takes about ``limit`` seconds may trap on a slow machine
 a fast one: keep real work well under the limit (the default is generous for Python), or
 raise it (``Subnet(execution_limit=...)``; ``None`` switches the watchdog off).
 
-Limits of the approach: signals reach only the main thread, so executions run from another
-thread (or on a platform without ``setitimer``) have no budget; a single long call into C code
+Signals reach only the main thread. Executions on another thread (a Dask worker runs its
+tasks on threads) are watched by a monitor thread instead (:class:`ThreadWatchdog`): it samples
+their stacks at the same ticks and, when one overran while in canister code, raises
+:class:`ExecutionLimit` in that thread asynchronously (``PyThreadState_SetAsyncExc``), which
+lands at the thread's next bytecode instruction.
+
+Limits of the approach: a platform without ``setitimer`` has no budget on the main thread; a
+single long call into C code
 (``sum(range(10**12))``) cannot be interrupted until it returns; code that catches
 ``BaseException`` and loops on can swallow the trap again and again.
 """
@@ -29,9 +35,12 @@ thread (or on a platform without ``setitimer``) have no budget; a single long ca
 from __future__ import annotations
 
 import atexit
+import ctypes
 import os
 import signal
+import sys
 import threading
+import time
 from collections.abc import Callable
 from types import CodeType, FrameType
 from typing import Any
@@ -89,9 +98,10 @@ class Watchdog:
     def arm(self, limit: float | None = DEFAULT_LIMIT_S) -> None:
         """Start ticking (the engine calls this before an execution when not armed), four
         times per ``limit`` at most, and at least every quarter of a second."""
-        if self.armed or not _HAS_TIMER:
-            return
         if threading.current_thread() is not threading.main_thread():
+            THREADS.watch(limit)  # signals reach only the main thread: a monitor thread
+            return
+        if self.armed or not _HAS_TIMER:
             return
         try:
             previous = signal.signal(signal.SIGALRM, self._tick)
@@ -153,6 +163,96 @@ class Watchdog:
             return
         raise ExecutionLimit(instructions)
 
+
+def _overran(frame: FrameType | None, state: list[Any]) -> int | None:
+    """One tick for an execution stack whose innermost frame is ``frame``: ``state`` is the
+    [execution frame seen, seconds elapsed, idle ticks] of its thread, updated here. Returns
+    the instruction limit to trap with when the execution overran and runs canister code."""
+    execution = frame
+    while execution is not None and execution.f_code not in _executions:
+        execution = execution.f_back
+    if execution is None:
+        state[0], state[1] = None, 0.0
+        state[2] += 1
+        return None
+    state[2] = 0
+    if execution is not state[0]:  # a new execution since the last tick
+        state[0], state[1] = execution, 0.0
+        return None
+    state[1] += _TICK_S
+    limit, instructions = _executions[execution.f_code](execution)
+    if limit is None or state[1] < limit:
+        return None
+    if frame is None or frame.f_globals.get("__name__", "").startswith("subnet."):
+        return None  # not in canister code: look again at the next tick
+    return instructions
+
+
+_ASYNC_LIMITS: dict[int, type[ExecutionLimit]] = {}
+
+
+def _async_limit(instructions: int) -> type[ExecutionLimit]:
+    """An :class:`ExecutionLimit` that an asynchronous raise can instantiate with no
+    arguments (``PyThreadState_SetAsyncExc`` raises a class)."""
+    cls = _ASYNC_LIMITS.get(instructions)
+    if cls is None:
+
+        def __init__(self: ExecutionLimit) -> None:
+            ExecutionLimit.__init__(self, instructions)
+
+        cls = type("ExecutionLimit", (ExecutionLimit,), {"__init__": __init__})
+        _ASYNC_LIMITS[instructions] = cls
+    return cls
+
+
+class ThreadWatchdog:
+    """The budget of executions on threads other than the main one: a daemon monitor thread
+    samples each watched thread's stack every :data:`_TICK_S` seconds (``sys._current_frames``)
+    with the same rules as the signal watchdog, and raises :class:`ExecutionLimit` into a
+    thread whose execution overran while it runs canister code. It stops once no watched
+    thread has run an execution for :data:`_IDLE_TICKS` ticks."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.threads: dict[int, list[Any]] = {}
+        self.monitor: threading.Thread | None = None
+
+    def watch(self, limit: float | None) -> None:
+        if limit is None:
+            return
+        ident = threading.get_ident()
+        if ident in self.threads and self.monitor is not None:
+            return
+        with self.lock:
+            self.threads.setdefault(ident, [None, 0.0, 0])
+            if self.monitor is None or not self.monitor.is_alive():
+                self.monitor = threading.Thread(
+                    target=self._run, name="subnet-execution-budget", daemon=True
+                )
+                self.monitor.start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(_TICK_S)
+            frames = sys._current_frames()
+            with self.lock:
+                for ident, state in list(self.threads.items()):
+                    frame = frames.get(ident)
+                    instructions = _overran(frame, state) if frame is not None else None
+                    if frame is None or state[2] >= _IDLE_TICKS:
+                        del self.threads[ident]  # ended, or idle: watched again when it runs
+                    elif instructions is not None:
+                        state[0], state[1] = None, 0.0
+                        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                            ctypes.c_ulong(ident), ctypes.py_object(_async_limit(instructions))
+                        )
+                if not self.threads:
+                    self.monitor = None
+                    return
+
+
+THREADS = ThreadWatchdog()
+"""The process's monitor of executions on other threads."""
 
 WATCHDOG = Watchdog()
 """The process's one watchdog: ``WATCHDOG.armed`` is read before every execution, and

@@ -22,17 +22,16 @@ makes an execution atomic. Every choice of a step goes through the strategy's ch
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import CoroutineType
 from typing import Any
 
-from sortedcontainers import SortedList
-
 from .execution import Executor
 from .ids import Principal
-from .queues import BIG_READY_SET, SMALL_READY_SET, SWEEP_EVERY, SourcesView, rebalanced
+from .queues import REBALANCE_EVERY, SWEEP_EVERY, SourcesView, rebalanced
 from .routing import DEFAULT_ROUND_NS, DEFAULT_START_TIME_NS, DEFAULT_STEP_NS, Done
 from .strategies import Strategy, round_robin, with_chooser
 from .system import CanisterState
@@ -130,7 +129,8 @@ class Engine(Executor):
         return StepInfo(self.steps, self.time - self.step_ns, *done)
 
     def _step(self) -> Done | None:
-        """One step; returns (kind, canister, method, outcome) or None. The hot loop."""
+        """One step; returns (kind, canister, method, outcome) or None. The hot loop (and
+        :meth:`run_until_idle` has it inlined: keep the two alike)."""
         if self.before_step:
             for hook in self.before_step:
                 hook(self)
@@ -139,13 +139,9 @@ class Engine(Executor):
             self.steps += 1
             done = self.execute_subnet_message(req)
         elif ready := self._ready:
-            if len(ready) > 1:
-                index = self.strategy.choose(ready)  # recorded by the strategy's chooser
-            else:
-                index = 0
+            index = self.strategy.choose(ready) if len(ready) > 1 else 0
             sid = ready[index]
-            sources = self._sources
-            src = sources[sid]
+            src = self._sources[sid]
             # src is a Source (a FIFO) when kind is "request" or "ingress", else a OneShot (a
             # response, or a system task: a due timer, a heartbeat, the low-memory hook): the
             # kind string tells them apart (no isinstance in the hot loop), which mypy cannot
@@ -154,32 +150,38 @@ class Engine(Executor):
             self.steps += 1
             if kind == "response":
                 del ready[index]
-                del sources[sid]
+                del self._sources[sid]
                 done = self.execute_response(src.canister, src.item)  # type: ignore[union-attr]
-            elif kind == "request" or kind == "ingress":
+            elif kind == "request":
                 items = src.items  # type: ignore[union-attr]
-                item = items.popleft()
+                item = items.pop(0)  # type: ignore[call-arg]  # a pair queue: always a list
                 if not items:
                     del ready[index]
-                    if kind == "request":
-                        emptied = self._emptied
-                        emptied.append(src)  # type: ignore[arg-type]
-                        if len(emptied) >= SWEEP_EVERY:
-                            self.forget_empty_queues()
+                    emptied = self._emptied
+                    emptied.append(src)  # type: ignore[arg-type]
+                    if len(emptied) >= SWEEP_EVERY:
+                        self.forget_empty_queues()
+                done = self.execute_request(src.canister, item, kind)
+            elif kind == "ingress":
+                items = src.items  # type: ignore[union-attr]
+                if type(items) is list:
+                    item = items.pop(0)
+                else:  # a long ingress queue: a deque
+                    item = items.popleft()  # type: ignore[union-attr]
+                if not items:
+                    del ready[index]
                 done = self.execute_request(src.canister, item, kind)
             else:
                 del ready[index]
-                del sources[sid]
+                del self._sources[sid]
                 done = self.execute_task(src.canister, kind, src.item)  # type: ignore[union-attr]
         else:
             return None
         self.time = now = self.time + self.step_ns
         if self._due <= now:  # a deadline, a timer or a new round: see fire_timers
             self.fire_timers()
-        ready = self._ready
-        n = len(ready)
-        if n > BIG_READY_SET or (SortedList is type(ready) and n < SMALL_READY_SET):
-            self._ready = rebalanced(ready)
+        if not self.steps % REBALANCE_EVERY:
+            self._ready = rebalanced(self._ready)
         if self.after_step:
             for after in self.after_step:
                 after(self, done)
@@ -191,15 +193,66 @@ class Engine(Executor):
         While it loops, the collector's first-generation threshold is raised: a step allocates
         a few short-lived objects, and frequent collections of a large, live subnet cost more
         than the steps themselves (docs/performance.md). The setting is restored on return.
+
+        The loop is :meth:`_step` inlined, for the common step (no observers, no subnet
+        message): what a step costs beyond the execution itself is the point of this loop.
         """
-        n = 0
+        start = steps = self.steps  # every step taken adds one: the count is the difference
+        stop = sys.maxsize if max_steps is None else steps + max_steps
         step = self._step
+        # none of these is replaced while a subnet runs (observers are added to the lists)
+        before, after, subnet_queue = self.before_step, self.after_step, self._subnet_queue
+        sources = self._sources
+        emptied = self._emptied
+        step_ns = self.step_ns
         with fewer_collections():
-            while max_steps is None or n < max_steps:
-                if step() is None:
-                    break
-                n += 1
-        return n
+            ready = self._ready
+            choose = self.strategy.choose
+            while steps < stop:
+                if not ready or subnet_queue or before or after:
+                    if step() is None:
+                        break
+                    steps = self.steps
+                    ready = self._ready
+                    choose = self.strategy.choose
+                    continue
+                index = choose(ready) if len(ready) > 1 else 0
+                sid = ready[index]
+                src = sources[sid]
+                kind = src.kind
+                self.steps = steps = steps + 1
+                if kind == "response":
+                    del ready[index]
+                    del sources[sid]
+                    self.execute_response(src.canister, src.item)  # type: ignore[union-attr]
+                elif kind == "request":
+                    items = src.items  # type: ignore[union-attr]
+                    item = items.pop(0)  # type: ignore[call-arg]  # a pair queue: always a list
+                    if not items:
+                        del ready[index]
+                        emptied.append(src)  # type: ignore[arg-type]
+                        if len(emptied) >= SWEEP_EVERY:
+                            self.forget_empty_queues()
+                    self.execute_request(src.canister, item, kind)
+                elif kind == "ingress":
+                    items = src.items  # type: ignore[union-attr]
+                    if type(items) is list:
+                        item = items.pop(0)
+                    else:  # a long ingress queue: a deque
+                        item = items.popleft()  # type: ignore[union-attr]
+                    if not items:
+                        del ready[index]
+                    self.execute_request(src.canister, item, kind)
+                else:
+                    del ready[index]
+                    del sources[sid]
+                    self.execute_task(src.canister, kind, src.item)  # type: ignore[union-attr]
+                self.time = now = self.time + step_ns
+                if self._due <= now:  # a deadline, a timer or a new round: see fire_timers
+                    self.fire_timers()
+                if not steps % REBALANCE_EVERY:
+                    self._ready = ready = rebalanced(ready)
+        return steps - start
 
     def busy(self) -> bool:
         """Whether a step would do something (a message is ready)."""

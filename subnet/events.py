@@ -40,6 +40,7 @@ EVENTS: dict[str, tuple[str, tuple[str, ...]]] = {
         ("call context", "callback", "target", "continuation", "slot", "arguments?"),
     ),
     "trap": ("method", ("reject message",)),
+    "debug_print": ("method", ("text",)),
     "cleanup": ("method", ("changed attributes...",)),
     "rejected": ("method", ("ingress|request", "error code")),
     "dropped": ("", ("callback",)),

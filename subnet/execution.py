@@ -50,8 +50,8 @@ from .errors import (
 from .heap import IMMUTABLE_SCALARS, HeapError, copy_payload, copy_value, frozen
 from .ids import Principal
 from .memory import StableMemoryError
-from .messages import LOW_MEMORY, Callback, CallContext, Request
-from .queues import ReadySet
+from .messages import LOW_MEMORY, RESPONSE, Callback, CallContext, Request
+from .queues import OneShot, ReadySet
 from .routing import Done, Router, call_deadline, decode_error, low_wasm_memory
 from .system import CanisterState
 
@@ -158,6 +158,11 @@ class Executor(Router):
     """Wall-clock seconds one execution may run before it traps with IC0522 (the stand-in
     for the IC's instruction limit, :mod:`subnet.budget`); None: no limit."""
 
+    instruction_limit: int | None = None
+    """The most instructions (wasmtime fuel) one execution of a Wasm canister may use; None:
+    the IC's limit for its kind (40 billion for an update). Lower it to find endless loops
+    in Wasm code sooner."""
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         # callbacks whose next execution traps (the explorer's "trap" fault)
@@ -208,7 +213,10 @@ class Executor(Router):
         ctx = CallContext(ctx_id, cs.id, cs.id, name, system=_ignore, manual_reply=True)
         cs.call_contexts[ctx_id] = ctx
         cs.deadline = 0
-        outcome = self._execute(cs, ctx, info, (), None, None)
+        if cs.runtime is not None:
+            outcome = self._execute_foreign(cs, ctx, "task", name, ())
+        else:
+            outcome = self._execute(cs, ctx, info, ())
         self._raw((self.steps, self.time, "exec", cs.id, name, (kind, ctx_id, outcome)))
         return (kind, cs.id, name, outcome)
 
@@ -256,7 +264,10 @@ class Executor(Router):
         )
         cs.call_contexts[ctx_id] = ctx
         cs.deadline = req.deadline
-        outcome = self._execute(cs, ctx, info, args, None, None)
+        if cs.runtime is not None:
+            outcome = self._execute_foreign(cs, ctx, info.kind, method, args)
+        else:
+            outcome = self._execute(cs, ctx, info, args)
         self._raw((self.steps, self.time, "exec", cs.id, method, (kind, ctx_id, outcome)))
         return (kind, cs.id, method, outcome)
 
@@ -297,6 +308,8 @@ class Executor(Router):
             self.trace.emit("dropped", cs.id, "", (callback_id,))
             self.close_if_done(cs, ctx, None)
             return ("response", cs.id, "", "dropped")
+        if cb.closure is not None and cs.runtime is not None:
+            return self._respond_foreign(cs, ctx, cb, reply, reject)
         method = ctx.method
         table = cs.continuations
         cont = table.get(cb.slot)
@@ -324,7 +337,7 @@ class Executor(Router):
             self._doomed.discard(callback_id)
             reject = InjectedTrap()  # type: ignore[assignment]
         cs.deadline = cb.deadline
-        outcome = self._execute(cs, ctx, None, None, (coro, reply, reject), None)
+        outcome = self._resume(cs, ctx, coro, reply, reject, None)
         self._raw(
             (
                 self.steps,
@@ -376,59 +389,84 @@ class Executor(Router):
         return ("response", cs.id, ctx.method, "trap")
 
     def _execute(
+        self, cs: CanisterState, ctx: CallContext, info: MethodInfo, args: tuple[Any, ...]
+    ) -> str:
+        """Run one message execution that starts a method (``info``, ``args``). Returns the
+        outcome: "reply", "reject", "await" or "trap"."""
+        cs.timer_at_start = cs.global_timer
+        image = cs.stable.fork()
+        if not WATCHDOG.armed and self.execution_limit is not None:
+            WATCHDOG.arm(self.execution_limit)
+        cs.current = ctx
+        coro = None
+        try:
+            result = info.fn(cs.instance, *args)
+            if info.is_async:
+                coro = result
+                yielded = coro.send(None)
+                value: Any = _AWAITING
+            else:
+                value = result
+        except StopIteration as stop:
+            value = stop.value
+        except Reject as rej:
+            return self._finish(cs, ctx, image, info.kind == "query", "reject", rej)
+        except BaseException as exc:
+            if not raised_by_canister(exc):  # a real Ctrl-C: stop the program
+                raise
+            return self._trap(cs, ctx, image, exc)
+        finally:
+            cs.current = None
+        if value is not _AWAITING:
+            return self._finish(cs, ctx, image, info.kind == "query", "reply", value)
+        if info.kind == "query":
+            return self._trap(
+                cs, ctx, image, RuntimeError("a query method cannot make calls"), coro
+            )
+        if isinstance(yielded, Call):
+            return self._suspend(cs, ctx, image, coro, yielded)  # type: ignore[arg-type]
+        return self._not_a_call(cs, ctx, image, coro, yielded)  # type: ignore[arg-type]
+
+    def _resume(
         self,
         cs: CanisterState,
         ctx: CallContext,
-        info: MethodInfo | None,
-        args: tuple[Any, ...] | None,
-        resume: tuple[CoroutineType[Any, Any, Any], Any, Reject | None] | None,
+        coro: CoroutineType[Any, Any, Any],
+        value: Any,
+        reject: BaseException | None,
         image: Any,
     ) -> str:
-        """Run one message execution: start a method (``info``, ``args``) or resume a frame
-        with a response (``resume``). Returns the outcome: "reply", "reject", "await" or
-        "trap". ``image`` is the stable memory at the start of the execution: None for a new
-        execution (taken here), or the one a call refused at once continues with."""
+        """Run one message execution that resumes a frame with a response (``value``, or
+        ``reject`` thrown into it). Returns the outcome, as :meth:`_execute`. ``image`` is the
+        stable memory at the start of the execution: None for a new execution (taken here),
+        or the one a call refused at once continues with."""
         if image is None:
             cs.timer_at_start = cs.global_timer
             image = cs.stable.fork()
         if not WATCHDOG.armed and self.execution_limit is not None:
             WATCHDOG.arm(self.execution_limit)
         cs.current = ctx
-        discard = info is not None and info.kind == "query"
-        coro = None
         recorder = None
-        value: Any = _AWAITING
         try:
-            if resume is None:
-                result = info.fn(cs.instance, *args)  # type: ignore[union-attr, misc]
-                if info.is_async:  # type: ignore[union-attr]
-                    coro = result
-                    yielded = coro.send(None)
-                else:
-                    yielded = None
-                    value = result
+            if (
+                getattr(coro.cr_await, "gi_code", None) is CALL_AWAIT
+                and HAS_HANDLERS.get(coro.cr_code) is False
+            ):
+                codes = None  # awaiting a call directly, no handler: nothing to record
             else:
-                coro, value, reject = resume
-                if (
-                    getattr(coro.cr_await, "gi_code", None) is CALL_AWAIT
-                    and HAS_HANDLERS.get(coro.cr_code) is False
-                ):
-                    codes = None  # awaiting a call directly, no handler: nothing to record
-                else:
-                    codes = handler_codes(coro)
-                if codes:  # trace the unwinding, to keep what its cleanup does (cleanup.py)
-                    recorder = UnwindRecorder(cs.instance, codes)
-                    yielded = recorder.resume(coro, value, reject)
-                elif reject is not None:
-                    yielded = coro.throw(reject)
-                else:
-                    yielded = coro.send(value)
-                value = _AWAITING
+                codes = handler_codes(coro)
+            if codes:  # trace the unwinding, to keep what its cleanup does (cleanup.py)
+                recorder = UnwindRecorder(cs.instance, codes)
+                yielded = recorder.resume(coro, value, reject)
+            elif reject is not None:
+                yielded = coro.throw(reject)
+            else:
+                yielded = coro.send(value)
+            value = _AWAITING
         except StopIteration as stop:
-            yielded = None
             value = stop.value
         except Reject as rej:
-            return self._finish(cs, ctx, image, discard, "reject", rej)
+            return self._finish(cs, ctx, image, False, "reject", rej)
         except BaseException as exc:
             if not raised_by_canister(exc):  # a real Ctrl-C: stop the program
                 raise
@@ -440,23 +478,30 @@ class Executor(Router):
         finally:
             cs.current = None
         if value is not _AWAITING:
-            return self._finish(cs, ctx, image, discard, "reply", value)
-        if discard:
-            return self._trap(
-                cs, ctx, image, RuntimeError("a query method cannot make calls"), coro
-            )
-        if not isinstance(yielded, Call):
-            return self._trap(
-                cs,
-                ctx,
-                image,
-                TypeError(
-                    f"canister code awaited {yielded!r}; only inter-canister calls "
-                    f"(await self.call(...)) can be awaited"
-                ),
-                coro,
-            )
-        return self._suspend(cs, ctx, image, coro, yielded)  # type: ignore[arg-type]
+            return self._finish(cs, ctx, image, False, "reply", value)
+        if isinstance(yielded, Call):
+            return self._suspend(cs, ctx, image, coro, yielded)
+        return self._not_a_call(cs, ctx, image, coro, yielded)
+
+    def _not_a_call(
+        self,
+        cs: CanisterState,
+        ctx: CallContext,
+        image: Any,
+        coro: CoroutineType[Any, Any, Any],
+        yielded: Any,
+    ) -> str:
+        """The method awaited something that is not a call: a trap."""
+        return self._trap(
+            cs,
+            ctx,
+            image,
+            TypeError(
+                f"canister code awaited {yielded!r}; only inter-canister calls "
+                f"(await self.call(...)) can be awaited"
+            ),
+            coro,
+        )
 
     def _finish(
         self,
@@ -499,10 +544,24 @@ class Executor(Router):
         if self._buffered is not None:
             self.flush_buffered()
         if not ctx.responded and (reject is not None or not ctx.manual_reply):
-            if reject is None and ctx.ingress is None and ctx.origin_callback is not None:
-                # respond()'s common case, inlined: a reply to a calling canister
+            origin = ctx.origin_callback
+            if reject is None and ctx.ingress is None and origin is not None:
+                # respond()'s common case, inlined: a reply to a calling canister; and
+                # deliver_response()'s, a callback still there, of an unbounded call
                 ctx.responded = True
-                self.deliver_response(ctx.origin_callback, value, None)
+                cb = self._callbacks.get(origin)
+                if cb is None or cb.deadline:
+                    self.deliver_response(origin, value, None)
+                else:
+                    self._next_source = sid = self._next_source + 1
+                    self._sources[sid] = OneShot(
+                        sid, RESPONSE, self.canisters[cb.canister], (origin, value, None)
+                    )
+                    ready = self._ready
+                    if type(ready) is ReadySet:
+                        ready.append(sid)  # the newest source id is the largest: still sorted
+                    else:
+                        ready.add(sid)
             else:
                 self.respond(ctx, value, reject)
         if ctx.outstanding or not ctx.responded:
@@ -537,7 +596,7 @@ class Executor(Router):
             if queue is not None and len(queue.items) >= self.queue_capacity:
                 # ic0.call_perform fails: the await raises at once, in this same execution
                 refused = errors.call_perform_queue_full(cs.id, target, self.queue_capacity)
-                return self._execute(cs, ctx, None, None, (coro, None, refused), image)
+                return self._resume(cs, ctx, coro, None, refused, image)
         try:
             if target._raw:
                 args = copy_value(call.args)
@@ -574,7 +633,8 @@ class Executor(Router):
         method = call.method
         timeout = call.timeout
         deadline = 0 if timeout is None else call_deadline(self.time, timeout)
-        cb = Callback(cb_id, cs.id, ctx.id, target, method, cont, slot, deadline)
+        # the callback is the request it sends, too (one record)
+        cb = Callback(cs.id, target, method, args, cb_id, None, deadline, ctx.id, cont, slot)
         self._callbacks[cb_id] = cb
         cs.callbacks[cb_id] = cb
         ctx.outstanding += 1
@@ -588,7 +648,6 @@ class Executor(Router):
                 (ctx.id, cb_id, target, cont, slot, recorded),
             )
         )
-        request = Request(cs.id, target, method, args, cb_id, None, deadline)
         if deadline:
             self.watch_deadline(deadline, cb_id)
         # the common case, inlined (a queue was found only if the receiver was)
@@ -600,14 +659,193 @@ class Executor(Router):
                     insort(ready, queue.id)
                 else:
                     ready.add(queue.id)
-            items.append(request)
+            items.append(cb)
         elif not target._raw and _wrong_sender_version(args, version_during):
             given = args[0]["sender_canister_version"]
             rej = errors.sender_version_mismatch(given, version_during).for_canister_caller()
             self.deliver_response(cb_id, None, rej)
         else:
-            self.enqueue_request(request)
+            self.enqueue_request(cb)
         return "await"
+
+    def _execute_foreign(
+        self,
+        cs: CanisterState,
+        ctx: CallContext,
+        kind: str,
+        method: str,
+        args: tuple[Any, ...],
+        closure: Any = None,
+        response: tuple[Any, Reject | None, Principal, str] | None = None,
+    ) -> str:
+        """One execution of foreign code (a Wasm module): run it, then apply what it asked
+        for with the rules of :meth:`_execute` (commit or roll back, calls sent at commit,
+        the reply or reject delivered). Returns the outcome."""
+        runtime = cs.runtime
+        assert runtime is not None
+        cs.timer_at_start = cs.global_timer
+        image = cs.stable.fork()
+        cs.current = ctx
+        try:
+            result = runtime.run(
+                kind,
+                method,
+                args,
+                ctx.caller,
+                replied=ctx.responded,
+                deadline=cs.deadline,
+                closure=closure,
+                response=response,
+            )
+        finally:
+            cs.current = None
+        for line in result.debug:
+            self.trace.emit("debug_print", cs.id, ctx.method, (line,))
+        if result.trap is not None:
+            runtime.rollback()
+            if result.trap.error_code == ErrorCode.CanisterInstructionLimitExceeded:
+                self.overruns.append((cs.id, ctx.method))
+            return self._trap(cs, ctx, image, Refused(result.trap))
+        version_during = cs.version
+        if kind == "query":  # a query called as an update: its changes are discarded
+            runtime.rollback()
+            cs.stable.restore(image)
+        else:
+            runtime.commit()
+            if result.certified_data is not None:
+                cs.certified_data = result.certified_data
+            cs.version += 1
+        for call in result.calls:
+            self._send_foreign(cs, ctx, call, version_during)
+        if result.reject is not None:
+            reject = Reject(
+                RejectCode.CANISTER_REJECT, result.reject, ErrorCode.CanisterRejectedMessage
+            )
+            self.respond(ctx, None, reject)
+            outcome = "reject"
+        elif result.reply is not None:
+            self.respond(ctx, result.reply[0], None)
+            outcome = "reply"
+        else:
+            outcome = "await" if result.calls else "reply"
+        if result.calls and outcome != "reject":
+            outcome = "await"
+        self.close_if_done(cs, ctx, None)
+        return outcome
+
+    def _send_foreign(
+        self, cs: CanisterState, ctx: CallContext, call: Any, version_during: int
+    ) -> None:
+        """Register the callback of a call foreign code made, and send the request. The
+        continuation table maps the closure's env (the code's own handle on its
+        continuation, a slot of its memory) to a continuation id, as for Python frames."""
+        target = call.target
+        self._next_id = cont = self._next_id + 1
+        self._next_id = cb_id = cont + 1
+        (_, slot), _, _ = call.closure
+        cs.continuations[slot] = cont
+        timeout = call.timeout
+        deadline = 0 if timeout is None else call_deadline(self.time, timeout)
+        cb = Callback(
+            cs.id,
+            target,
+            call.method,
+            call.args,
+            cb_id,
+            None,
+            deadline,
+            ctx.id,
+            cont,
+            slot,
+            call.closure,
+        )
+        self._callbacks[cb_id] = cb
+        cs.callbacks[cb_id] = cb
+        ctx.outstanding += 1
+        recorded = frozen(call.args) if target._raw else None
+        self._raw(
+            (
+                self.steps,
+                self.time,
+                "call",
+                cs.id,
+                call.method,
+                (ctx.id, cb_id, target, cont, slot, recorded),
+            )
+        )
+        if deadline:
+            self.watch_deadline(deadline, cb_id)
+        if not target._raw and _wrong_sender_version(call.args, version_during):
+            given = call.args[0]["sender_canister_version"]
+            rej = errors.sender_version_mismatch(given, version_during).for_canister_caller()
+            self.deliver_response(cb_id, None, rej)
+        else:
+            self.enqueue_request(cb)
+
+    def _respond_foreign(
+        self,
+        cs: CanisterState,
+        ctx: CallContext,
+        cb: Callback,
+        reply: Any,
+        reject: Reject | None,
+    ) -> Done:
+        """A response to foreign code: its reply or reject closure runs, whatever the
+        canister's memory now holds (after a snapshot load, that is observed, not modelled:
+        the hazard names the case, the trace records what the code then did). A trap in the
+        closure runs the cleanup closure, whose changes are kept."""
+        table = cs.continuations
+        cont = table.get(cb.slot)
+        if cont == cb.continuation_id:
+            del table[cb.slot]
+        else:
+            self.hazard(
+                "orphaned_response",
+                cs.id,
+                f"callback {cb.id} for {cb.target}.{cb.method} refers to continuation "
+                f"{cb.continuation_id} (env {cb.slot}), which the canister's memory does not "
+                f"hold: its closure runs against memory that never registered it",
+                callback=cb.id,
+                continuation=cb.continuation_id,
+                call_context=ctx.id,
+            )
+        answer = "reply" if reject is None else "reject"
+        on_reply, on_reject, on_cleanup = cb.closure
+        doomed = bool(self._doomed) and cb.id in self._doomed
+        cs.deadline = cb.deadline
+        if doomed:
+            self._doomed.discard(cb.id)
+            image = cs.stable.fork()
+            trap = InjectedTrap()
+            outcome = self._trap(cs, ctx, image, trap)
+        else:
+            outcome = self._execute_foreign(
+                cs,
+                ctx,
+                answer,
+                ctx.method,
+                (),
+                closure=on_reply if reject is None else on_reject,
+                response=(reply, reject, cb.target, cb.method),
+            )
+        if outcome == "trap" and on_cleanup is not None and cs.runtime is not None:
+            result = cs.runtime.run("cleanup", ctx.method, (), ctx.caller, closure=on_cleanup)
+            if result.trap is None:
+                cs.runtime.commit()
+                self.trace.emit("cleanup", cs.id, ctx.method, ("call_on_cleanup",))
+            else:
+                cs.runtime.rollback()
+        self._raw(
+            (
+                self.steps,
+                self.time,
+                "exec",
+                cs.id,
+                ctx.method,
+                ("response", ctx.id, outcome, cb.id, answer),
+            )
+        )
+        return ("response", cs.id, ctx.method, outcome)
 
     def _trap(
         self,
@@ -627,7 +865,7 @@ class Executor(Router):
             # a frame suspended on something we refuse: it never runs again
             cs.graveyard.append(coro)
         error = trap_reject(cs.id, exc)
-        if type(exc) is ExecutionLimit:
+        if isinstance(exc, ExecutionLimit):
             self.overruns.append((cs.id, ctx.method))
         self.trace.emit("trap", cs.id, ctx.method, (error.reject_message,))
         self.close_if_done(cs, ctx, error)
@@ -662,6 +900,10 @@ class Executor(Router):
         error = info.arity_error(len(args)) or self._type_error(info, args)
         if error is not None:
             raise decode_error(receiver, method, error)
+        if cs.runtime is not None:
+            value = cs.runtime.query(method, copy_value(args), sender)
+            self.trace.emit("query", receiver, method, ())
+            return value
         args = copy_value(args)
         ctx = CallContext(0, receiver, sender, method, responded=True)
         cs.deadline = 0
@@ -724,5 +966,6 @@ def _limits(instructions: int) -> Callable[[FrameType], tuple[float | None, int]
 
 
 register_execution(Executor._execute.__code__, _limits(UPDATE_INSTRUCTIONS))
+register_execution(Executor._resume.__code__, _limits(UPDATE_INSTRUCTIONS))
 register_execution(Executor.query.__code__, _limits(QUERY_INSTRUCTIONS))
 register_execution(Executor.run_hook.__code__, _limits(INSTALL_INSTRUCTIONS))

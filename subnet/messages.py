@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import Reject
 from .ids import Principal
@@ -137,8 +137,10 @@ class CallContext:
 
 
 @dataclass(slots=True)
-class Callback:
-    """A call made by a canister, waiting for its response.
+class Callback(Request):
+    """A call made by a canister, waiting for its response; and the request it sent (one
+    record for both: the request's fields are the call's, ``sender`` is the caller, and
+    ``id``, ``canister`` and ``target`` name ``callback_id``, ``sender`` and ``receiver``).
 
     ``continuation_id`` names the suspended frame in the canister's heap that the response will
     resume; ``slot`` is the index of that frame in the heap's continuation table (the IC keeps a
@@ -149,11 +151,26 @@ class Callback:
     :meth:`subnet.routing.Router.deliver_response`).
     """
 
-    id: int
-    canister: Principal
-    call_context_id: int
-    target: Principal
-    method: str
-    continuation_id: int
-    slot: int
-    deadline: int = 0
+    call_context_id: int = 0
+    continuation_id: int = 0
+    slot: int = 0
+    # foreign code's own record of what the response runs (a Wasm module's reply, reject
+    # and cleanup closures); None for a Python frame
+    closure: Any = None
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> int: ...
+
+        @property
+        def canister(self) -> Principal: ...
+
+        @property
+        def target(self) -> Principal: ...
+
+
+# the callback's own names for the request's fields: the same slots (no copy to keep in step)
+Callback.id = Request.__dict__["callback_id"]  # type: ignore[method-assign]
+Callback.canister = Request.__dict__["sender"]  # type: ignore[method-assign]
+Callback.target = Request.__dict__["receiver"]  # type: ignore[method-assign]

@@ -61,7 +61,7 @@ from .codec import (
     encode_document,
     write_atomic,
 )
-from .errors import SimulatorError
+from .errors import Reject, SimulatorError
 from .guards import POLICIES
 from .heap import HeapError
 from .ids import MANAGEMENT, Principal, SnapshotId
@@ -87,6 +87,8 @@ from .memory import (
 from .messages import INGRESS, REQUEST
 from .strategies import RandomStrategy, Replay, RoundRobin
 from .system import CanisterState
+from .wasm.module import IMAGE_MAGIC, InvalidWasm, WasmModule
+from .wasm.pages import WasmImage
 
 FORMAT = "subnet-state"
 VERSION = 2  # 2: sealed (the body's SHA-256 is checked before it is read)
@@ -214,7 +216,14 @@ def class_resolver(classes: Iterable[type[Canister]]) -> ClassResolver:
 def _resolve_code(
     module: bytes, owner: str, accept_changes: bool, resolve: ClassResolver
 ) -> tuple[type[Canister], bool]:
-    """The class a saved module refers to, and whether its source changed since."""
+    """The class a saved module refers to, and whether its source changed since. A Wasm
+    module is its own code: its bytes are saved, and it runs in wasmtime's sandbox, so
+    nothing is imported or resolved for it."""
+    if module.startswith(b"\0asm"):
+        try:
+            return WasmModule(module).canister_class(), False
+        except InvalidWasm as exc:
+            raise PersistError(f"the Wasm module of {owner} is not valid: {exc}") from None
     found = module_reference(module)
     if found is None:
         raise PersistError(
@@ -280,6 +289,8 @@ def _encode_field(value: Any, pool: _ChunkPool) -> Any:
         return {"$code": module_bytes(value)}
     if isinstance(value, MemoryImage | StableMemory):
         return {"$memory": pool.memory(value)}
+    if isinstance(value, WasmImage):  # a Wasm module's memory: saved as its bytes
+        return value.to_bytes()
     if isinstance(value, SparseBuffer):  # (marked as when buffers were bytearrays)
         return {"$bytearray": _sparse_buffer(value)}
     if isinstance(value, dict):
@@ -299,7 +310,7 @@ def _canister_doc(cs: CanisterState, pool: _ChunkPool) -> dict[str, Any]:
         "status": cs.status,
         "version": cs.version,
         "module": module_bytes(cs.code) if cs.code is not None else None,
-        "heap": cs.heap.image() if cs.code is not None else None,
+        "heap": cs.heap_image() if cs.code is not None else None,
         "continuations": dict(cs.continuations),
         "stable": pool.memory(cs.stable),
         "certified_data": cs.certified_data,
@@ -582,6 +593,8 @@ def _check_buffer(value: Any, what: str, max_size: int, page_sized: bool) -> Non
 
 
 def _check_heap_image(image: Any, what: str) -> None:
+    if _bytes(image, what).startswith(IMAGE_MAGIC):
+        return  # a Wasm module's memory and globals: checked against the module on load
     try:
         values = decode(_bytes(image, what))
     except HeapError as exc:
@@ -798,7 +811,11 @@ def _restore_canister(
         cs.queues[sender] = engine.restore_source(sid, REQUEST, cs, sender)
     if doc["module"] is not None:
         code, changed = _resolve_code(doc["module"], owner, accept_changes, resolve)
-        load_image(cs, code, doc["heap"])
+        try:
+            load_image(cs, code, doc["heap"])
+        except (ValueError, Reject) as exc:  # a Wasm image that does not fit its module
+            text = exc.reject_message if isinstance(exc, Reject) else str(exc)
+            raise PersistError(f"the memory image of {owner} cannot be restored: {text}") from None
     else:
         changed = False
     cs.continuations = dict(doc["continuations"])

@@ -30,6 +30,9 @@ SWEEP_EVERY = 4096  # emptied pair queues collected before they are forgotten
 # the module's literal constants stay those Hypothesis already mined (it draws from them)
 BIG_READY_SET = 512 * 32  # 16,384
 SMALL_READY_SET = 128 * 32  # 4,096
+# the step loop checks the ready set's size every REBALANCE_EVERY steps (the structure holds
+# the same set either way: when it switches changes no choice, only what a step costs)
+REBALANCE_EVERY = 128 * 32  # 4,096
 
 
 class ReadySet(list[int]):
@@ -58,6 +61,17 @@ class ReadySet(list[int]):
         return bisect_right(self, sid)
 
 
+LONG_FIFO = 32  # an ingress queue this long becomes a deque (taking its head stays O(1))
+
+
+def longer(src: Source, item: Any) -> None:
+    """Append ``item`` to an ingress queue, a deque from ``LONG_FIFO`` messages on."""
+    items = src.items
+    if type(items) is list and len(items) >= LONG_FIFO:
+        items = src.items = deque(items)
+    items.append(item)
+
+
 class OneShot:
     """A source with exactly one message: a response, or a system task (a timer that came due,
     a heartbeat, the low-memory hook). It leaves the ready set when it runs (no queue of its
@@ -73,7 +87,13 @@ class OneShot:
 
 
 class Source:
-    """One place work comes from: a FIFO of requests (per sender) or ingress, or one response."""
+    """One place work comes from: a FIFO of requests (per sender) or of ingress messages.
+
+    The FIFO is a plain list: a queue is most often empty or holds one message, and a large
+    subnet keeps one ingress queue per canister and thousands of empty pair queues (until
+    they are forgotten): an empty list is 56 bytes, an empty deque 624. A pair queue holds at
+    most ``QUEUE_CAPACITY`` requests; an ingress queue, which has no bound, becomes a deque
+    once it holds ``LONG_FIFO`` messages (:func:`longer`)."""
 
     __slots__ = ("canister", "id", "items", "kind", "sender")
 
@@ -88,7 +108,7 @@ class Source:
         self.kind = kind
         self.canister = canister
         self.sender = sender
-        self.items: deque[Any] = deque()
+        self.items: deque[Any] | list[Any] = []
 
 
 Chain = tuple[Any, ...]

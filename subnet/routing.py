@@ -25,8 +25,6 @@ from typing import Any
 
 from sortedcontainers import SortedList
 
-from actors.canister import TASK_CLASSES
-
 from . import errors
 from .codec import encode, size_over
 from .errors import MAX_INGRESS_PAYLOAD_BYTES, Reject, RejectCode
@@ -49,7 +47,7 @@ from .messages import (
     Request,
     SourceKind,
 )
-from .queues import OneShot, ReadySet, Source
+from .queues import SWEEP_EVERY, OneShot, ReadySet, Source, longer
 from .system import CanisterState
 
 DEFAULT_START_TIME_NS = 1_724_782_760_000_000_000  # 2024-08-27 18:19:20 UTC
@@ -89,7 +87,7 @@ def wasm_memory_usage(cs: CanisterState) -> int:
     (a Python heap has no Wasm memory of its own)."""
     if cs.code is None:
         return 0
-    n = len(cs.heap.image()) + len(encode(dict(cs.continuations)))
+    n = cs.heap_size() + len(encode(dict(cs.continuations)))
     return -(-n // PAGE_SIZE) * PAGE_SIZE
 
 
@@ -146,6 +144,7 @@ class Router:
         self._buffered: tuple[CallContext, Any, Reject | None] | None = None
         self._raw = self.trace.raw.append  # the hot paths record events through this
         self._emptied: list[Source] = []  # pair queues that became empty, to forget later
+        self._spare: list[Source] = []  # forgotten pair queues, for new_source to use again
         # armed global timers, (deadline, canister): checked lazily against cs.global_timer
         self._timers: list[tuple[int, Principal]] = []
         # deadlines of bounded-wait calls, (deadline, callback id): checked lazily too; the
@@ -158,6 +157,11 @@ class Router:
         # anything may come due: the step loop calls fire_timers() once time reaches it
         self._next_round = self._round_after(start_time_ns)
         self._due = self._next_round
+        # the canisters whose code defines a system task (heartbeat, the low-memory hook), kept
+        # up to date wherever code changes (code_changed); a round looks at these alone, in the
+        # order the canisters were created (rebuilt when the set changes: None)
+        self._with_tasks: set[Principal] = set()
+        self._task_order: list[CanisterState] | None = []
         # the management canister plugs in here: request -> outcome
         self.subnet_handler: Callable[[Request], Any] | None = None
         # and its ingress filter: an ingress message to it -> the refusal, or None to accept
@@ -171,9 +175,16 @@ class Router:
         return self._next_id
 
     def new_source(self, kind: SourceKind, cs: CanisterState, sender: Principal | None) -> Source:
-        self._next_source += 1
-        src = Source(self._next_source, kind, cs, sender)
-        self._sources[src.id] = src
+        self._next_source = sid = self._next_source + 1
+        spare = self._spare
+        if spare and kind == REQUEST:  # a forgotten pair queue, empty: used again, as new
+            src = spare.pop()
+            src.id = sid
+            src.canister = cs
+            src.sender = sender
+        else:
+            src = Source(sid, kind, cs, sender)
+        self._sources[sid] = src
         return src
 
     # -- saving and loading an idle subnet (subnet.persist) -----------------------------------
@@ -221,12 +232,18 @@ class Router:
     def remove_canister(self, cs: CanisterState) -> None:
         """Delete a (stopped) canister: queued requests are rejected, its id is never reused."""
         del self.canisters[cs.id]
+        if cs.id in self._with_tasks:
+            self._with_tasks.discard(cs.id)
+            self._task_order = None
         sources = [cs.ingress, *cs.queues.values()]
         for src in sources:
             if src is None:
                 continue
-            while src.items:
-                self.answer_request(src.items.popleft(), None, errors.call_target_not_found(cs.id))
+            items = src.items
+            while items:
+                req = items[0]
+                del items[0]
+                self.answer_request(req, None, errors.call_target_not_found(cs.id))
             self._ready.discard(src.id)
             self._sources.pop(src.id, None)
         cs.queues.clear()
@@ -283,9 +300,10 @@ class Router:
         return ing
 
     def _push(self, src: Source, item: Any) -> None:
+        """Queue an ingress message."""
         if not src.items:
             self._ready.add(src.id)
-        src.items.append(item)
+        longer(src, item)
 
     def enqueue_request(self, req: Request) -> None:
         receiver = req.receiver
@@ -470,7 +488,7 @@ class Router:
             self._raw((self.steps, self.time, "timer_due", cid, "", (deadline,)))
         if now >= self._next_round:
             self._next_round = self._round_after(now)
-            if TASK_CLASSES:
+            if self._with_tasks:
                 self._new_round()
             if self._answered:  # forget the callbacks that have run (once a round)
                 live = self._callbacks.keys()
@@ -557,12 +575,33 @@ class Router:
         return False
 
     # -- rounds: heartbeats and the low-memory hook --------------------------------------------
+    def code_changed(self, cs: CanisterState) -> None:
+        """Note that a canister's code changed (installed, upgraded, uninstalled, loaded from
+        a snapshot or a saved subnet, or put back after a failed change): whether it defines a
+        system task decides whether rounds look at it."""
+        code = cs.code
+        has_tasks = code is not None and bool(getattr(code, "__system_tasks__", ()))
+        with_tasks = self._with_tasks
+        if has_tasks != (cs.id in with_tasks):
+            if has_tasks:
+                with_tasks.add(cs.id)
+            else:
+                with_tasks.discard(cs.id)
+            self._task_order = None
+
     def _new_round(self) -> None:
         """A round started: queue the system tasks of every running canister that defines
         them, at most one of each kind at a time (the IC's task queue, ``task_queue.rs``;
         heartbeats are queued for every round a canister is scheduled in, the hook while
-        its status is ``ready``). The hook's status is checked here, once per round."""
-        for cs in self.canisters.values():
+        its status is ``ready``). The hook's status is checked here, once per round. Only
+        the canisters whose code defines a task are looked at, in the order they were
+        created."""
+        order = self._task_order
+        if order is None:
+            with_tasks = self._with_tasks
+            order = [cs for cid, cs in self.canisters.items() if cid in with_tasks]
+            self._task_order = order
+        for cs in order:
             code = cs.code
             if code is None or cs.status != RUNNING:
                 continue
@@ -592,6 +631,7 @@ class Router:
         this, a subnet where many canisters call each other keeps a queue for every pair that
         ever talked. Done in batches, so a busy pair does not pay for a new queue each time."""
         sources = self._sources
+        spare = self._spare
         for src in self._emptied:
             if not src.items and sources.get(src.id) is src:
                 del sources[src.id]
@@ -599,6 +639,8 @@ class Router:
                 # a request source always has a sender
                 if queues.get(src.sender) is src:  # type: ignore[arg-type]
                     del queues[src.sender]  # type: ignore[arg-type]
+                    if len(spare) < SWEEP_EVERY:
+                        spare.append(src)
         self._emptied.clear()
 
     def hazard(self, kind: str, cid: Principal, explanation: str, **details: Any) -> None:

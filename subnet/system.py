@@ -30,6 +30,68 @@ if TYPE_CHECKING:
     from .queues import Source
 
 
+@dataclass
+class ForeignCall:
+    """A call made by canister code that is not a Python class (a Wasm module): the callee,
+    the method, the arguments as Python values, and the code's own record of what to run
+    when the response comes (for Wasm: the reply, reject and cleanup closures)."""
+
+    target: Principal
+    method: str
+    args: tuple[Any, ...]
+    closure: Any
+    timeout: int | None = None
+
+
+@dataclass
+class ForeignResult:
+    """How one execution of foreign code ended: a trap (the reject the caller sees), or a
+    reply (a one-tuple, so that a ``None`` reply is told from no reply), a reject message,
+    the calls it made, and certified data it set."""
+
+    trap: Reject | None = None
+    reply: tuple[Any] | None = None
+    reject: str | None = None
+    calls: list[ForeignCall] = field(default_factory=list)
+    certified_data: bytes | None = None
+    debug: list[str] = field(default_factory=list)
+
+
+class ForeignCode(Protocol):
+    """Canister code that is not a Python class: a Wasm module's instance
+    (:class:`subnet.wasm.code.WasmCode`). The executor runs it through these calls and
+    applies what it asked for with the same rules as for a Python canister."""
+
+    def run(
+        self,
+        kind: str,
+        method: str,
+        args: tuple[Any, ...],
+        caller: Principal,
+        *,
+        replied: bool = False,
+        deadline: int = 0,
+        closure: Any = None,
+        response: tuple[Any, Reject | None, Principal, str] | None = None,
+    ) -> ForeignResult: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def query(self, method: str, args: tuple[Any, ...], caller: Principal) -> Any: ...
+
+    def image(self) -> Any: ...
+
+    def image_bytes(self) -> bytes: ...
+
+    def heap_size(self) -> int: ...
+
+    def summary(self) -> dict[str, Any]: ...
+
+    def restore_image(self, image: Any) -> None: ...
+
+
 class Host(Protocol):
     """What the system API needs of the engine."""
 
@@ -77,6 +139,15 @@ class SystemApi:
     @property
     def version(self) -> int:
         return self._cs.version
+
+    @property
+    def runtime(self) -> ForeignCode | None:
+        """The running instance of foreign code (a Wasm module), None for a Python class."""
+        return self._cs.runtime
+
+    @runtime.setter
+    def runtime(self, value: ForeignCode | None) -> None:
+        self._cs.runtime = value
 
     def caller(self) -> Principal:
         ctx = self._cs.current
@@ -137,6 +208,8 @@ class CanisterState:
     version: int = 0
     code: type[Canister] | None = None
     instance: Canister | None = None
+    # the running instance of foreign code (a Wasm module); None for a Python class
+    runtime: ForeignCode | None = None
     heap: Heap = field(default_factory=Heap)
     stable: StableMemory = field(default_factory=StableMemory)
     certified_data: bytes = b""
@@ -173,6 +246,18 @@ class CanisterState:
     @property
     def is_empty(self) -> bool:
         return self.code is None
+
+    def heap_image(self) -> bytes:
+        """The heap as bytes: the Python heap's image, or a Wasm module's memory and globals."""
+        if self.runtime is not None:
+            return self.runtime.image_bytes()
+        return self.heap.image()
+
+    def heap_size(self) -> int:
+        """The size of :meth:`heap_image` (a Wasm module's memory: without copying it)."""
+        if self.runtime is not None:
+            return self.runtime.heap_size()
+        return len(self.heap.image())
 
     def __post_init__(self) -> None:
         self.api = SystemApi(self)

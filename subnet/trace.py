@@ -75,6 +75,7 @@ FIELD_TYPES: dict[str, tuple[str, ...]] = {
     "exec": ("str", "int", "str", "int", "str"),
     "call": ("int", "int", "principal", "int", "int", "any"),
     "trap": ("str",),
+    "debug_print": ("str",),
     "cleanup": ("str",),
     "rejected": ("str", "int"),
     "dropped": ("int",),

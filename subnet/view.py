@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .ids import Principal
+from .ids import ANONYMOUS, Principal
 from .memory import unique_bytes
 from .records import Snapshot
 from .system import CanisterState
@@ -51,9 +51,29 @@ class CanisterView:
         return code.module_hash() if code is not None else None
 
     @property
+    def is_wasm(self) -> bool:
+        """Whether the canister runs a Wasm module (its heap is linear memory)."""
+        return self._cs.runtime is not None
+
+    @property
     def heap(self) -> dict[str, Any]:
-        """A copy of the committed heap."""
+        """A copy of the committed heap. A Wasm module's heap is its linear memory: what it
+        shows is its size, a hash of its content and the mutable globals (ask the canister
+        with :meth:`peek` for what the memory means)."""
+        runtime = self._cs.runtime
+        if runtime is not None:
+            return runtime.summary()
         return self._cs.heap.values()
+
+    def peek(self, method: str, *args: Any) -> Any:
+        """The reply of the query ``method`` of a Wasm canister, run against its committed
+        memory as the anonymous principal, changing nothing and recording nothing: how an
+        invariant or a guard looks inside a canister whose heap is linear memory (a Python
+        canister's is :attr:`heap`). Raises the reject if the query fails."""
+        runtime = self._cs.runtime
+        if runtime is None:
+            raise TypeError("peek is for Wasm canisters; a Python canister's heap is .heap")
+        return runtime.query(method, tuple(args), ANONYMOUS)
 
     @property
     def snapshots(self) -> list[Snapshot]:
@@ -75,7 +95,7 @@ class CanisterView:
         """Bytes actually held for this canister and its snapshots (chunks shared copy-on-write
         counted once); ``canister_status`` reports ``memory_size`` as the IC counts it."""
         cs = self._cs
-        heap_bytes = len(cs.heap.image()) if cs.code is not None else 0
+        heap_bytes = cs.heap_size() if cs.code is not None else 0
         memories = [cs.stable, *(s.stable for s in cs.snapshots.values())]
         others = sum(len(s.module) + len(s.heap_image) for s in cs.snapshots.values())
         return heap_bytes + unique_bytes(*memories) + others

@@ -30,12 +30,16 @@ from .types import (
     CandidError,
     CandidType,
     Field,
+    FuncRef,
+    FuncType,
     MapType,
     OptType,
     PrimType,
     RecordType,
+    ServiceType,
     VariantType,
     VecType,
+    resolve,
 )
 
 
@@ -76,6 +80,7 @@ def _check(v: Any, t: CandidType, path: str) -> str | None:
     def bad(extra: str = "") -> str:
         return f"{path}: expected {tname(t)}, got {short(v)}{extra}"
 
+    t = resolve(t)
     if isinstance(t, AnyType):
         return None
     if isinstance(t, PrimType):
@@ -163,6 +168,10 @@ def _check(v: Any, t: CandidType, path: str) -> str | None:
         if label not in cases:
             return f"{path}: {short(label, 20)} is not a case of {tname(t)}"
         return _check(e, cases[label], f"{path}.{label}")
+    if isinstance(t, FuncType):
+        return None if isinstance(v, FuncRef) else bad()
+    if isinstance(t, ServiceType):
+        return None if isinstance(v, Principal) else bad()
     return bad()  # pragma: no cover
 
 
@@ -274,6 +283,8 @@ def infer_type(v: Any) -> CandidType:
         return BLOB
     if isinstance(v, Principal):
         return PRINCIPAL
+    if isinstance(v, FuncRef):
+        return FuncType((), ())
     if isinstance(v, enum.Enum):
         return candid_type(type(v))
     if dataclasses.is_dataclass(v) and not isinstance(v, type):

@@ -38,14 +38,21 @@ from .types import (
     CandidError,
     CandidType,
     Field,
+    FuncRef,
+    FuncType,
     MapType,
+    Method,
     OptType,
     PrimType,
     RecordType,
+    RecType,
+    Service,
+    ServiceType,
     VariantType,
     VecType,
     f32,
     idl_hash,
+    resolve,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -57,6 +64,7 @@ _MAX_NESTING = 200
 _MAX_DIGITS = 4000  # digits of a number (or characters of a float)
 _MAX_HEX_DIGITS = 3321  # 16**3321 < 10**4000: a hex number prints in at most _MAX_DIGITS digits
 _LABEL_TOKENS = ("dec", "hex", "id", "bool", "text")  # what may start a `label =` / `label :`
+_MODES = ("query", "composite_query", "oneway")
 
 
 @dataclass(frozen=True)
@@ -205,6 +213,10 @@ def _tokenize(src: str) -> list[_Tok]:
                 toks.append(_Tok("id", word, i, m.end()))
             i = m.end()
             continue
+        if src.startswith("->", i):
+            toks.append(_Tok("->", "->", i, i + 2))
+            i += 2
+            continue
         if c in "+-":
             toks.append(_Tok("sign", c, i, i + 1))
             i += 1
@@ -229,11 +241,13 @@ class _Node:
 
 
 class _Parser:
-    def __init__(self, src: str) -> None:
+    def __init__(self, src: str, names: dict[str, RecType] | None = None) -> None:
         self.src = src
         self.toks = _tokenize(src)
         self.i = 0
         self.depth = 0
+        # type names in scope (parse_service): each a RecType defined once all are read
+        self.names = names
 
     # -- helpers -----------------------------------------------------------------------------
     def peek(self, k: int = 0) -> _Tok:
@@ -345,15 +359,7 @@ class _Parser:
             if w == "principal":
                 self.next()
                 s = self.expect("text", "a string after principal")
-                text = self.text_value(s)
-                try:
-                    p = Principal.from_text(text)
-                except (ValueError, TypeError) as e:
-                    raise CandidError(
-                        f"Candid parse error {_where(self.src, s.start)}: "
-                        f"invalid principal {text!r}: {e}"
-                    ) from None
-                return _Node("principal", p, t.start, s.end)
+                return _Node("principal", self.principal(s), t.start, s.end)
             if w == "vec":
                 self.next()
                 self.expect("{", "'{' after vec")
@@ -374,11 +380,33 @@ class _Parser:
                 label, val = self.variant_field()
                 end = self.expect("}", "'}'").end
                 return _Node("variant", (label, val), t.start, end)
-            if w in ("service", "func"):
-                raise CandidError(
-                    f"Candid parse error {_where(self.src, t.start)}: {w} values are not supported"
-                )
+            if w == "service":
+                self.next()
+                s = self.expect("text", "a string after service")
+                return _Node("service", self.principal(s), t.start, s.end)
+            if w == "func":
+                self.next()
+                s = self.expect("text", "a string after func")
+                self.expect(".", "'.' after the func's principal")
+                m = self.peek()
+                if m.kind == "id":
+                    method = m.value
+                elif m.kind == "text":
+                    method = self.text_value(m)
+                else:
+                    raise self.error(m, "a method name")
+                self.next()
+                return _Node("func", FuncRef(self.principal(s), method), t.start, m.end)
         raise self.error(t, "a value")
+
+    def principal(self, s: _Tok) -> Principal:
+        text = self.text_value(s)
+        try:
+            return Principal.from_text(text)
+        except (ValueError, TypeError) as e:
+            raise CandidError(
+                f"Candid parse error {_where(self.src, s.start)}: invalid principal {text!r}: {e}"
+            ) from None
 
     def number(self) -> _Node:
         start = self.peek().start
@@ -480,6 +508,10 @@ class _Parser:
             self.next()
             if t.value in PRIMS:
                 return PRIMS[t.value]
+            if self.names is not None:
+                if t.value not in self.names:
+                    self.names[t.value] = RecType(t.value)
+                return self.names[t.value]
             raise CandidError(
                 f"Candid parse error {_where(self.src, t.start)}: unknown type {t.value!r}"
             )
@@ -537,11 +569,79 @@ class _Parser:
                     )
                     return RecordType(tuple(fields), py=tuple if is_tuple and fields else dict)
                 return VariantType(tuple(fields), py=dict)
+            if w == "func":
+                self.next()
+                return self.functype()
+            if w == "service":
+                self.next()
+                return self.servicetype()
         raise self.error(t, "a type")
+
+    def tuple_type(self) -> tuple[CandidType, ...]:
+        """``(A, name : B, ...)``: argument or result types (argument names are dropped)."""
+        self.expect("(", "'('")
+        out: list[CandidType] = []
+        while self.peek().kind != ")":
+            if self.peek().kind in ("id", "text") and self.peek(1).kind == ":":
+                self.next()
+                self.next()
+            out.append(self.typ())
+            if self.peek().kind == ",":
+                self.next()
+            elif self.peek().kind != ")":
+                raise self.error(self.peek(), "',' or ')'")
+        self.next()
+        return tuple(out)
+
+    def functype(self) -> FuncType:
+        args = self.tuple_type()
+        self.expect("->", "'->'")
+        rets = self.tuple_type()
+        modes: list[str] = []
+        while self.peek().kind == "kw" and self.peek().value in _MODES:
+            modes.append(self.next().value)
+        return FuncType(args, rets, tuple(modes))
+
+    def method_type(self) -> CandidType:
+        t = self.peek()
+        if t.kind == "(":
+            return self.functype()
+        if t.kind == "id":
+            return self.typ()  # a name that should stand for a func type
+        raise self.error(t, "a method type")
+
+    def servicetype(self) -> ServiceType:
+        start = self.expect("{", "'{' after service")
+        methods: list[tuple[str, CandidType]] = []
+        while self.peek().kind != "}":
+            nt = self.peek()
+            if nt.kind == "id":
+                name = nt.value
+            elif nt.kind == "text":
+                name = self.text_value(nt)
+            else:
+                raise self.error(nt, "a method name")
+            self.next()
+            self.expect(":", "':' after the method name")
+            if any(m == name for m, _ in methods):
+                raise CandidError(
+                    f"Candid parse error {_where(self.src, nt.start)}: duplicate method {name}"
+                )
+            methods.append((name, self.method_type()))
+            if self.peek().kind == ";":
+                self.next()
+            elif self.peek().kind != "}":
+                raise self.error(self.peek(), "';' or '}'")
+        self.next()
+        try:
+            return ServiceType(tuple(methods))
+        except TypeError as e:  # pragma: no cover - duplicates are caught above
+            raise CandidError(f"Candid parse error {_where(self.src, start.start)}: {e}") from None
 
 
 def parse_type(text: str) -> CandidType:
-    """Parse Candid type text (``vec record { a : nat; text }``); no func/service types."""
+    """Parse Candid type text (``vec record { a : nat; text }``, ``func (text) -> () query``,
+    ``service { f : () -> () }``); no type names (:func:`parse_service` reads definitions)."""
     p = _Parser(text)
     t = p.typ()
     p.end()
@@ -574,7 +674,7 @@ class _Converter:
             return _integer(node)
         if k == "float":
             return _parse_float(node.value)
-        if k in ("text", "bool", "principal", "blob"):
+        if k in ("text", "bool", "principal", "blob", "service", "func"):
             return node.value
         if k == "null":
             return None
@@ -597,6 +697,7 @@ class _Converter:
 
     def convert(self, node: _Node, t: CandidType) -> Any:
         k = node.kind
+        t = resolve(t)
         if isinstance(t, AnyType):
             return self.infer(node)
         if k == "ann":
@@ -688,10 +789,15 @@ class _Converter:
                         return t.py[cast(str, f.label)]  # an enum's labels are member names
                     return {f.label: payload}
             raise self.fail(node, f"variant field {label} not found in {tname(t)}")
-        raise self.mismatch(node, t)  # pragma: no cover
+        if isinstance(t, ServiceType) and k == "service":
+            return node.value
+        if isinstance(t, FuncType) and k == "func":
+            return node.value
+        raise self.mismatch(node, t)
 
 
 def _compatible(annotated: CandidType, expected: CandidType) -> bool:
+    annotated, expected = resolve(annotated), resolve(expected)
     if expected == RESERVED or annotated == expected:
         return True
     if annotated == NAT and expected == INT:
@@ -728,6 +834,7 @@ def _parse_float(s: str) -> float:
 
 def _fill_omitted(values: list[Any], types: tuple[CandidType, ...]) -> None:
     for t in types[len(values) :]:
+        t = resolve(t)
         if isinstance(t, OptType | AnyType) or t in (NULL, RESERVED):
             values.append(None)
         else:
@@ -775,3 +882,137 @@ def parse_args(text: str, types: Sequence[CandidType] | None = None) -> tuple[An
     values = [conv.convert(node, t) for node, t in zip(nodes, expected, strict=False)]
     _fill_omitted(values, expected)
     return tuple(values)
+
+
+# ---------------------------------------------------------------------------------------------
+# A candid:service interface
+# ---------------------------------------------------------------------------------------------
+
+
+class _Expander:
+    """Type definitions -> types: a name that is not part of a cycle is replaced by the type it
+    stands for; a recursive one stays a :class:`RecType` knot, defined as its body."""
+
+    def __init__(self, raw: dict[str, CandidType], knots: dict[str, RecType]) -> None:
+        self.raw = raw
+        self.knots = knots
+        self.done: dict[str, CandidType] = {}
+        self.stack: list[str] = []
+        self.recursive: set[str] = set()
+        self.depth = 0
+
+    def name(self, n: str) -> CandidType:
+        if n in self.done:
+            return self.done[n]
+        knot = self.knots[n]
+        if n in self.stack:
+            self.recursive.add(n)
+            return knot
+        self.stack.append(n)
+        body = self.expand(self.raw[n])
+        self.stack.pop()
+        if n in self.recursive:
+            seen: set[int] = {id(knot)}
+            t: CandidType | None = body
+            while isinstance(t, RecType):
+                if id(t) in seen:
+                    raise CandidError(f"Candid type error: type {n} stands only for itself")
+                seen.add(id(t))
+                t = t._target  # a knot still being defined has none
+            knot.define(body)
+            self.done[n] = knot
+        else:
+            self.done[n] = body
+        return self.done[n]
+
+    def expand(self, t: CandidType) -> CandidType:
+        self.depth += 1
+        try:
+            if self.depth > 2 * _MAX_NESTING:
+                raise CandidError("Candid type error: type definitions nested too deeply")
+            return self._expand(t)
+        finally:
+            self.depth -= 1
+
+    def _expand(self, t: CandidType) -> CandidType:
+        x = self.expand
+        if isinstance(t, RecType):
+            return self.name(t.name)
+        if isinstance(t, OptType):
+            return OptType(x(t.inner))
+        if isinstance(t, VecType):
+            inner = x(t.inner)
+            return VecType(inner, py=bytes if inner == NAT8 else t.py)
+        if isinstance(t, RecordType):
+            fields = tuple(Field(f.label, x(f.type)) for f in t.fields)
+            return RecordType(fields, name=t.name, py=t.py)
+        if isinstance(t, VariantType):
+            fields = tuple(Field(f.label, x(f.type)) for f in t.fields)
+            return VariantType(fields, name=t.name, py=t.py)
+        if isinstance(t, FuncType):
+            return FuncType(tuple(map(x, t.args)), tuple(map(x, t.rets)), t.modes)
+        if isinstance(t, ServiceType):
+            return ServiceType(tuple((m, x(mt)) for m, mt in t.methods))
+        return t
+
+
+def parse_service(text: str) -> Service:
+    """Read a ``candid:service`` interface: ``type`` definitions (recursive ones too), then
+    ``service : { m : (A) -> (B) query; ... }``, ``service : (init) -> { ... }`` (an actor
+    class) or ``service : Name``. Argument names (``(to : principal)``) are dropped.
+
+    Raises :class:`CandidError` on bad text, undefined or duplicate names, a definition that
+    stands only for itself (``type A = B; type B = A``) and methods whose type is no function
+    type."""
+    if not isinstance(text, str):
+        raise CandidError(f"Candid service text must be a str, not {type(text).__name__}")
+    knots: dict[str, RecType] = {}
+    p = _Parser(text, knots)
+    raw: dict[str, CandidType] = {}
+    while p.is_kw("type") or p.is_kw("import"):
+        t = p.next()
+        if t.value == "import":
+            raise CandidError(f"Candid parse error {_where(text, t.start)}: imports not supported")
+        nt = p.peek()
+        if nt.kind != "id" or nt.value in PRIMS:
+            raise p.error(nt, "a type name")
+        p.next()
+        if nt.value in raw:
+            raise CandidError(
+                f"Candid parse error {_where(text, nt.start)}: duplicate type {nt.value}"
+            )
+        p.expect("=", "'='")
+        raw[nt.value] = p.typ()
+        knots.setdefault(nt.value, RecType(nt.value))
+        p.expect(";", "';'")
+    init: tuple[CandidType, ...] = ()
+    body: CandidType = ServiceType(())
+    if p.is_kw("service"):
+        p.next()
+        if p.peek().kind == "id":
+            p.next()  # the service's name
+        p.expect(":", "':' after service")
+        if p.peek().kind == "(":
+            init = p.tuple_type()
+            p.expect("->", "'->'")
+        body = p.servicetype() if p.peek().kind == "{" else p.typ()
+        if p.peek().kind == ";":
+            p.next()
+    p.end()
+    undefined = sorted(n for n in knots if n not in raw)
+    if undefined:
+        raise CandidError(f"Candid type error: undefined type {undefined[0]}")
+    ex = _Expander(raw, knots)
+    types = {n: ex.name(n) for n in raw}
+    init = tuple(ex.expand(t) for t in init)
+    svc = resolve(ex.expand(body))
+    if not isinstance(svc, ServiceType):
+        raise CandidError(f"Candid type error: the service's type is no service type: {svc}")
+    methods: dict[str, Method] = {}
+    for name, mt in svc.methods:
+        ft = resolve(mt)
+        if not isinstance(ft, FuncType):
+            raise CandidError(f"Candid type error: method {name} has no function type: {ft}")
+        mode = ft.modes[0] if ft.modes else "update"
+        methods[name] = Method(name, ft.args, ft.rets, mode)
+    return Service(methods, init, types)

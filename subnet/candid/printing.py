@@ -46,13 +46,16 @@ from .types import (
     CandidError,
     CandidType,
     Field,
+    FuncType,
     MapType,
     OptType,
     PrimType,
     RecordType,
+    ServiceType,
     VariantType,
     VecType,
     f32,
+    resolve,
     type_doc,
 )
 
@@ -137,6 +140,7 @@ def _variant_case(v: Any, t: VariantType) -> tuple[Field, Any]:
 
 
 def _resolve(v: Any, t: CandidType) -> CandidType:
+    t = resolve(t)
     return infer_type(v) if isinstance(t, AnyType) else t
 
 
@@ -193,6 +197,10 @@ def _debug(v: Any, t: CandidType) -> str:
         if f.type == NULL:  # candid prints the label raw here; quoted, it parses back
             return f"variant {{ {label_text(f.label)} }}"
         return f"variant {{ {label_text(f.label)} = {_debug(e, f.type)} }}"
+    if isinstance(t, FuncType):
+        return f'func "{v.service}".{ident_string(v.method)}'
+    if isinstance(t, ServiceType):
+        return f'service "{v}"'
     raise CandidError(f"cannot print type {t}")  # pragma: no cover
 
 
@@ -291,6 +299,7 @@ def format_type(t: CandidType) -> str:
 
 
 def _collect_named(t: CandidType, out: dict[str, list[CandidType]]) -> None:
+    # a RecType knot prints as its name: no definition is collected for it, nor inside it
     if isinstance(t, RecordType | VariantType):
         if t.name:
             same = out.setdefault(t.name, [])
@@ -304,6 +313,12 @@ def _collect_named(t: CandidType, out: dict[str, list[CandidType]]) -> None:
     elif isinstance(t, MapType):
         _collect_named(t.key, out)
         _collect_named(t.value, out)
+    elif isinstance(t, FuncType):
+        for x in (*t.args, *t.rets):
+            _collect_named(x, out)
+    elif isinstance(t, ServiceType):
+        for _name, mt in t.methods:
+            _collect_named(mt, out)
 
 
 def format_service(

@@ -3,7 +3,9 @@ Candid text of a type (``str(t)``, laid out by :func:`type_doc`, candid's ``pp_t
 
 Also :class:`CandidError`, the one error every part of :mod:`subnet.candid` raises for bad text
 or values, the tables the other modules share (:data:`PRIMS`, :data:`INT_RANGES`,
-:data:`FLOATS`) and :func:`f32`, the rounding that makes a Python float a float32 value.
+:data:`FLOATS`), :func:`f32`, the rounding that makes a Python float a float32 value, the value
+of a func reference (:class:`FuncRef`) and a service's interface (:class:`Service`,
+:class:`Method`).
 """
 
 from __future__ import annotations
@@ -13,8 +15,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .layout import SPACE_OR_BREAK, Doc, cat, concat, enclose, kwd, render, text
-from .quoting import label_text
+from subnet.ids import Principal
+
+from .layout import (
+    NIL,
+    NOTHING_OR_BREAK,
+    SPACE_OR_BREAK,
+    Doc,
+    cat,
+    concat,
+    enclose,
+    kwd,
+    render,
+    text,
+)
+from .quoting import ident_string, label_text
 
 
 class CandidError(ValueError):
@@ -81,9 +96,14 @@ class Field:
     label: str | int
     type: CandidType
 
+    def __post_init__(self) -> None:
+        fid = self.label if isinstance(self.label, int) else idl_hash(self.label)
+        object.__setattr__(self, "_id", fid)  # computed once: decoding asks for it per value
+
     @property
     def id(self) -> int:
-        return self.label if isinstance(self.label, int) else idl_hash(self.label)
+        fid: int = self.__dict__["_id"]
+        return fid
 
 
 @dataclass(frozen=True)
@@ -133,6 +153,121 @@ class MapType(CandidType):
 
     key: CandidType
     value: CandidType
+
+
+@dataclass(frozen=True)
+class FuncType(CandidType):
+    """``func (args) -> (rets) modes``: the type of a func reference. ``modes`` holds
+    ``"query"``, ``"composite_query"`` or ``"oneway"`` (none for an update)."""
+
+    args: tuple[CandidType, ...]
+    rets: tuple[CandidType, ...]
+    modes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ServiceType(CandidType):
+    """``service { name : func_type; ... }``: the type of a service reference. ``methods`` are
+    ``(name, type)`` pairs kept in the order of the names' UTF-8 bytes (the wire order); each
+    type is a :class:`FuncType` (or a :class:`RecType` naming one)."""
+
+    methods: tuple[tuple[str, CandidType], ...]
+
+    def __post_init__(self) -> None:
+        ordered = tuple(sorted(self.methods, key=lambda m: m[0].encode("utf-8", "surrogatepass")))
+        names = [m[0] for m in ordered]
+        if len(set(names)) != len(names):
+            raise TypeError(f"service methods with the same name: {names}")
+        object.__setattr__(self, "methods", ordered)
+
+
+class RecType(CandidType):
+    """A named type that may refer to itself (``type List = opt record { head : int; tail :
+    List }``): a knot in an otherwise finite type graph. ``target`` is the type it stands for,
+    set once by :meth:`define`. Equal only to itself (recursive types are compared by identity);
+    ``str()`` is its name."""
+
+    name: str
+    _target: CandidType | None
+
+    def __init__(self, name: str, target: CandidType | None = None) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "_target", target)
+
+    def define(self, target: CandidType) -> None:
+        if self._target is not None:
+            raise TypeError(f"type {self.name} is already defined")
+        object.__setattr__(self, "_target", target)
+
+    @property
+    def target(self) -> CandidType:
+        if self._target is None:
+            raise CandidError(f"type {self.name} is not defined")
+        return self._target
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        return f"RecType({self.name!r})"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def resolve(t: CandidType) -> CandidType:
+    """`t` with :class:`RecType` knots followed to the type they stand for (CandidError for a
+    type that stands only for itself, ``type A = A``)."""
+    hops = 0
+    while isinstance(t, RecType):
+        t = t.target
+        hops += 1
+        if hops > 10_000:
+            raise CandidError("a recursive type that stands only for itself")
+    return t
+
+
+@dataclass(frozen=True, order=True)
+class FuncRef:
+    """A Candid func reference value: method `method` of the canister `service`
+    (``func "aaaaa-aa".m``). A service reference value is just its :class:`Principal`."""
+
+    service: Principal
+    method: str
+
+    def __str__(self) -> str:
+        return f'func "{self.service}".{label_text(self.method)}'
+
+
+@dataclass(frozen=True)
+class Method:
+    """One method of a :class:`Service`: argument and result types and its mode (``"update"``,
+    ``"query"``, ``"composite_query"`` or ``"oneway"``)."""
+
+    name: str
+    args: tuple[CandidType, ...]
+    rets: tuple[CandidType, ...]
+    mode: str = "update"
+
+
+@dataclass(frozen=True)
+class Service:
+    """A ``candid:service`` interface (:func:`parse_service`): ``methods`` by name,
+    ``init_args`` (the ``(A) ->`` of an actor class's ``service : (A) -> {...}``, else ``()``),
+    and the ``type`` definitions by name (recursive ones as :class:`RecType`)."""
+
+    methods: Mapping[str, Method]
+    init_args: tuple[CandidType, ...] = ()
+    types: Mapping[str, CandidType] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Method:
+        return self.methods[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.methods
 
 
 NAT = PrimType("nat")
@@ -202,7 +337,7 @@ def type_doc(t: CandidType, named: bool, names: Mapping[int, str] | None = None)
 
     if named and names and isinstance(t, RecordType | VariantType) and id(t) in names:
         return text(names[id(t)])
-    if isinstance(t, PrimType | AnyType):
+    if isinstance(t, PrimType | AnyType | RecType):
         return text(str(t))
     if isinstance(t, OptType):
         return cat(kwd("opt"), sub(t.inner))
@@ -229,4 +364,32 @@ def type_doc(t: CandidType, named: bool, names: Mapping[int, str] | None = None)
             else:
                 items.append(cat(text(label_text(f.label)), kwd(" :"), sub(f.type)))
         return cat(kwd("variant"), enclose("{", concat(items, ";"), "}", SPACE_OR_BREAK))
+    if isinstance(t, FuncType):
+        return cat(kwd("func"), func_doc(t, named, names))
+    if isinstance(t, ServiceType):
+        entries = [
+            cat(text(ident_string(name)), kwd(" :"), _method_doc(m, named, names))
+            for name, m in t.methods
+        ]
+        return cat(kwd("service"), enclose("{", concat(entries, ";"), "}", SPACE_OR_BREAK))
+    if isinstance(t, CandidType) and type(t).__str__ is not CandidType.__str__:
+        return text(str(t))  # a type that spells itself (the binary decoder's future types)
     raise TypeError(f"not a Candid type: {t!r}")  # pragma: no cover
+
+
+def func_doc(t: FuncType, named: bool, names: Mapping[int, str] | None = None) -> Doc:
+    """``(args) -> (rets) modes``: a function type after ``func`` or a method's name."""
+    args = enclose(
+        "(", concat([type_doc(a, named, names) for a in t.args], ","), ")", NOTHING_OR_BREAK
+    )
+    rets = enclose(
+        "(", concat([type_doc(r, named, names) for r in t.rets], ","), ")", NOTHING_OR_BREAK
+    )
+    modes = text("".join(" " + m for m in t.modes)) if t.modes else NIL
+    return ("nest", 2, cat(args, text(" ->"), text(" "), rets, modes))
+
+
+def _method_doc(t: CandidType, named: bool, names: Mapping[int, str] | None) -> Doc:
+    if isinstance(t, FuncType):
+        return func_doc(t, named, names)
+    return type_doc(t, named, names)

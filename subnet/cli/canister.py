@@ -12,12 +12,15 @@ from ..errors import Reject
 from .calls import canister_id, installed_code, management, parse_candid, sender
 from .exceptions import CliError
 from .output import nat_text, out, reject_text
-from .project import CONFIG, Project, ProjectError, Session, resolve_class
+from .project import CONFIG, Project, ProjectError, Session
 
 # -- deploy -------------------------------------------------------------------------------------
 
 
 def _hook_types(cls: type, hook: str) -> Sequence[Any] | None:
+    module = getattr(cls, "__wasm__", None)
+    if module is not None:  # a Wasm module: the init types of its interface
+        return module.init_args if getattr(cls, hook, None) is not None else ()
     fn = getattr(cls, hook, None)
     if fn is None:
         return ()
@@ -38,7 +41,7 @@ async def cmd_deploy(args: argparse.Namespace, project: Project, session: Sessio
     classes = {}
     for name in names:
         try:
-            classes[name] = resolve_class(project.canisters[name].class_ref)
+            classes[name] = project.resolve(name)
         except ProjectError as exc:
             raise CliError(f"Failed to load canister '{name}'.", str(exc)) from None
     # what each canister gets, its arguments checked before anything runs: a deploy refused

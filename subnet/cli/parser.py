@@ -221,6 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="processes to run on (at most one per run and one per CPU: more would only cost; "
         "the result is the same with any number)",
     )
+    exp.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786), the "
+        "scenario shipped by content; needs pip install 'subnet-sim[dask]'",
+    )
     exp.add_argument("--keep-going", action="store_true", help="do not stop at the first failure")
     exp.add_argument("--no-shrink", action="store_true")
     exp.add_argument("--trace", help="where to write the failing run's trace")

@@ -9,6 +9,10 @@
     class = "actors.chat:Chat"    # module:class, importable from the project folder
     init_arg = "()"               # optional: Candid text for the class's init
 
+    [canisters.motoko_chat]
+    wasm = "chat.wasm"            # a Wasm module (path from the project folder), or
+    # main = "chat.mo"            # a Motoko source, compiled with Node.js and npm's motoko
+
 The subnet itself lives in ``.subnet/state.cbor`` (:mod:`subnet.persist`). A command opens the
 project with :meth:`Project.session`, which takes an exclusive ``fcntl.flock`` on
 ``.subnet/lock`` (so two commands never interleave their load-run-save) and loads the state or
@@ -36,6 +40,8 @@ from .. import persist
 from ..api import Subnet
 from ..codec import write_atomic
 from ..ids import Principal
+from ..wasm.module import InvalidWasm, WasmModule
+from ..wasm.motoko import MotokoError, compile_motoko
 
 CONFIG = "subnet.toml"
 STATE_DIR = ".subnet"
@@ -50,9 +56,14 @@ class ProjectError(Exception):
 
 @dataclass(frozen=True)
 class CanisterSpec:
+    """One ``[canisters.<name>]``: a Python class (``class``), a Wasm module (``wasm``) or
+    a Motoko source (``main``), and the Candid text of its init argument."""
+
     name: str
     class_ref: str
     init_arg: str | None = None
+    wasm: str | None = None
+    main: str | None = None
 
 
 @dataclass
@@ -135,12 +146,18 @@ class Project:
         if not isinstance(canisters, dict):
             raise ProjectError(f"{CONFIG}: [canisters] must be a table of canister tables")
         for name, spec in canisters.items():
-            if not isinstance(spec, dict) or not isinstance(spec.get("class"), str):
-                raise ProjectError(f'{CONFIG}: [canisters.{name}] needs class = "module:Class"')
+            kinds = [k for k in ("class", "wasm", "main") if isinstance(spec, dict) and k in spec]
+            if len(kinds) != 1 or not isinstance(spec[kinds[0]], str):
+                raise ProjectError(
+                    f'{CONFIG}: [canisters.{name}] needs one of class = "module:Class", '
+                    f'wasm = "file.wasm" or main = "file.mo"'
+                )
             init_arg = spec.get("init_arg")
             if init_arg is not None and not isinstance(init_arg, str):
                 raise ProjectError(f"{CONFIG}: [canisters.{name}] init_arg must be Candid text")
-            self.canisters[name] = CanisterSpec(name, spec["class"], init_arg)
+            self.canisters[name] = CanisterSpec(
+                name, spec.get("class", ""), init_arg, spec.get("wasm"), spec.get("main")
+            )
         # the project's own modules are importable, as a project's sources are to dfx
         if str(root) not in sys.path:
             sys.path.insert(0, str(root))
@@ -186,6 +203,24 @@ class Project:
     def fresh(self) -> Subnet:
         return Subnet(seed=self.seed)
 
+    def resolve(self, name: str) -> type[Canister]:
+        """The code of canister ``name`` of ``subnet.toml``: its class, or the canister class
+        of its Wasm module (a Motoko source is compiled first, into ``.subnet/build``)."""
+        spec = self.canisters[name]
+        if spec.wasm is None and spec.main is None:
+            return resolve_class(spec.class_ref)
+        path = self.root / (spec.wasm or spec.main or "")
+        try:
+            if spec.main is not None:
+                wasm = compile_motoko(path, self.state_dir / "build")
+            else:
+                wasm = path.read_bytes()
+            return WasmModule(wasm, name=path.stem).canister_class()
+        except OSError as exc:
+            raise ProjectError(f"cannot read {path}: {exc.strerror or exc}") from None
+        except (MotokoError, InvalidWasm) as exc:
+            raise ProjectError(str(exc)) from None
+
     # -- which classes a file may name ------------------------------------------------------
     def class_resolver(self, net: Subnet | None = None) -> persist.ClassResolver:
         """What the state file, or an uploaded snapshot, may name as code: a class installed in
@@ -198,7 +233,7 @@ class Project:
                 for cls in installed_classes(net):
                     if persist.class_ref(cls) == ref:
                         return cls
-            declared = [spec.class_ref for spec in self.canisters.values()]
+            declared = [spec.class_ref for spec in self.canisters.values() if spec.class_ref]
             for text in declared:
                 if _canonical(text) == ref:
                     return resolve_class(text)

@@ -9,6 +9,7 @@ import io
 import os
 import sys
 from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +180,29 @@ def _settings_errors() -> Iterator[None]:
         raise CliError("The exploration's settings do not fit the scenario.", str(exc)) from None
 
 
+@contextlib.contextmanager
+def _cluster(address: str | None) -> Iterator[Executor | None]:
+    """The executor of the Dask cluster at ``address`` (None without one), closed afterwards.
+    A cluster that cannot be reached, or fails the campaign, is one clear line, no
+    traceback."""
+    if not address:
+        yield None
+        return
+    try:
+        client = lazy.connect(address)
+    except lazy.ClusterError as exc:
+        raise CliError(str(exc)) from None
+    try:
+        yield client.get_executor()
+    except lazy.CAMPAIGN_ERRORS as exc:
+        raise CliError(
+            f"The campaign on the Dask cluster at {address} failed.",
+            f"{type(exc).__name__}: {exc}".rstrip(": "),
+        ) from None
+    finally:
+        client.close()
+
+
 def cmd_explore(args: argparse.Namespace) -> int:
     try:
         scenario = lazy.Scenario.load(args.scenario)
@@ -227,11 +251,16 @@ def cmd_explore(args: argparse.Namespace) -> int:
     # no more processes than runs or CPUs (as explore() itself caps them)
     capped = min(args.workers or 1, args.runs, os.cpu_count() or 1)
     workers = capped if capped > 1 else None
+    if args.scheduler and workers:
+        raise UsageError(
+            "--workers and --scheduler: give one (a cluster's workers are its own)",
+            "subnet explore",
+        )
     sink = contextlib.nullcontext() if args.verbose else contextlib.redirect_stdout(io.StringIO())
     progress = _progress_line(args.runs) if sys.stderr.isatty() else None
-    with sink, _settings_errors():
+    with _cluster(args.scheduler) as executor, sink, _settings_errors():
         result = lazy.explore(
-            args.scenario if workers else scenario,
+            args.scenario if workers or executor else scenario,
             runs=args.runs,
             strategy=args.strategy,
             seed=args.seed,
@@ -242,6 +271,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
             stop_at_first=not args.keep_going,
             do_shrink=not args.no_shrink,
             workers=workers,
+            executor=executor,
             backend=args.backend,
             progress=progress,
             execution_limit=limit if limit is not None else DEFAULT_LIMIT_S,

@@ -17,7 +17,7 @@ from ..errors import MAX_SLICE_SIZE_BYTES
 from ..ids import Principal
 from ..management import args as args_parser
 from ..management.chunks import MAX_CHUNK_STORE_SIZE
-from ..management.store import WASM_CHUNK_SIZE, content_checksum
+from ..management.store import WASM_CHUNK_SIZE, content_checksum, main_memory_digest
 from ..memory import PAGE_SIZE, SparseBuffer
 from .calls import canister_id, management, sender, sid_text, snapshot_id
 from .exceptions import CliError
@@ -508,7 +508,7 @@ def _check_checksum(folder: Path, upload: _Upload, blobs: dict[str, SparseBuffer
     stable = blobs["stable_memory"].image()
     actual = content_checksum(
         blobs["wasm_module"].sha256(),
-        blobs["main_memory"].sha256(),
+        main_memory_digest(blobs["wasm_module"], blobs["main_memory"]),
         stable.checksum(),
         upload.certified_data or b"",
         deadline,

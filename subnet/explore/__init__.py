@@ -18,8 +18,10 @@ steps, through the management canister like any controller would, so a campaign 
 moments where a snapshot breaks an invariant.
 
 Campaigns run in this process by default, or on any ``concurrent.futures.Executor``
-(``workers=N`` for a local process pool); runs are independent, so this scales with cores.
-The scenario is then given by name (a file path or module), which each worker imports.
+(``workers=N`` for a local process pool, a Dask cluster's ``client.get_executor()``, see
+:mod:`subnet.explore.cluster`); runs are independent, so this scales with cores and machines,
+and the outcome is the same. A scenario given by name (a file path or module) is shipped to
+the workers by content (:mod:`subnet.explore.bundle`): they need subnet-sim, not the file.
 """
 
 from ..choices import Chooser

@@ -22,6 +22,7 @@ from actors.canister import Canister
 from .. import errors
 from ..errors import ErrorCode, Reject
 from ..ids import MANAGEMENT, Principal, SnapshotId
+from ..wasm.module import InvalidWasm, WasmModule
 
 MAX_CONTROLLERS = 10
 LOCAL_ID_LENGTH = 8  # ``SnapshotId::LOCAL_ID_LENGTH_IN_BYTES``
@@ -141,8 +142,17 @@ def snapshot_id(value: Any, name: str) -> SnapshotId:
 
 
 def code(value: Any, name: str) -> type[Canister]:
+    """The code to install: a Canister subclass, or the bytes of a Wasm module (refused with
+    the IC's IC0505 when it is malformed or imports what the simulator does not provide)."""
     if isinstance(value, type) and issubclass(value, Canister):
         return value
+    if isinstance(value, WasmModule):
+        value = value.wasm
+    if isinstance(value, bytes | bytearray) and bytes(value[:4]) == b"\0asm":
+        try:
+            return WasmModule(bytes(value)).canister_class()
+        except InvalidWasm as exc:
+            raise exc.reject() from None
     raise BadArgument(
         f"field {name}: expected a Canister subclass (the code to install), got {value!r}"
     )

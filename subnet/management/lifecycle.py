@@ -24,9 +24,19 @@ from ..execution import raised_by_canister, trap_reject
 from ..heap import Heap, HeapError, copy_value
 from ..ids import Principal
 from ..memory import StableMemory
+from ..routing import Router
 from ..system import CanisterState
 
 _MUTABLE_DEFAULTS = (list, dict, set, bytearray)
+
+
+def set_code(cs: CanisterState, cls: type[Canister] | None) -> None:
+    """Make ``cls`` the canister's code, and tell the engine (it keeps the set of canisters
+    whose code defines a system task: heartbeats, the low-memory hook)."""
+    cs.code = cls
+    host = cs.host
+    if isinstance(host, Router):
+        host.code_changed(cs)
 
 
 def attach(cs: CanisterState, cls: type[Canister]) -> Canister:
@@ -42,20 +52,42 @@ def attach(cs: CanisterState, cls: type[Canister]) -> Canister:
     return instance
 
 
-def load_image(cs: CanisterState, cls: type[Canister], image: bytes) -> None:
+def load_image(cs: CanisterState, cls: type[Canister], image: Any) -> None:
     """Make the canister's code ``cls`` and its heap the heap image ``image``, committed
-    (a snapshot load, or a saved subnet read back). Raises ``HeapError`` for a bad image."""
+    (a snapshot load, or a saved subnet read back). Raises ``HeapError`` for a bad image,
+    ``ValueError`` for a Wasm memory image that does not fit the module."""
+    if is_foreign(cls):  # a Wasm module: its memory and globals, in the running instance
+        # of the same module (only the pages that differ are written), else a fresh one
+        if cs.runtime is not None and cs.code is cls and cs.instance is not None:
+            cs.runtime.restore_image(image)
+            return
+        instance = build_heap(cs, cls)
+        assert cs.runtime is not None
+        cs.runtime.restore_image(image)
+        fresh = Heap()
+        fresh.commit(instance)
+        cs.heap = fresh
+        set_code(cs, cls)
+        return
+    cs.runtime = None
     instance = attach(cs, cls)
     Heap.restore_image(instance, image)
     fresh = Heap()
     fresh.commit(instance)
     cs.heap = fresh
-    cs.code = cls
+    set_code(cs, cls)
+
+
+def is_foreign(cls: type[Canister]) -> bool:
+    """Whether ``cls`` is the code of a Wasm module (:mod:`subnet.wasm.code`)."""
+    return getattr(cls, "__wasm__", None) is not None
 
 
 def build_heap(cs: CanisterState, cls: type[Canister]) -> Canister:
     """Give the canister a fresh heap of class ``cls``: mutable class-level defaults copied
-    into the instance (so canisters never share them), then a no-argument ``__init__``."""
+    into the instance (so canisters never share them), then a no-argument ``__init__`` (for
+    a Wasm module's class: a fresh instance of the module)."""
+    cs.runtime = None
     instance = attach(cs, cls)
     instance.__dict__.clear()
     state = instance.__dict__
@@ -81,9 +113,11 @@ class SavedState:
         self.certified_data = cs.certified_data
         self.continuations = dict(cs.continuations)
         self.global_timer = cs.global_timer
+        self.runtime = cs.runtime
+        self.runtime_image = cs.runtime.image() if cs.runtime is not None else None
 
     def restore(self, cs: CanisterState) -> None:
-        cs.code = self.code
+        set_code(cs, self.code)
         cs.heap = self.heap
         if cs.instance is not None:
             if self.cls is not None:
@@ -93,6 +127,9 @@ class SavedState:
         cs.certified_data = self.certified_data
         cs.continuations = self.continuations
         cs.global_timer = self.global_timer
+        cs.runtime = self.runtime
+        if self.runtime is not None and self.runtime_image is not None:
+            self.runtime.restore_image(self.runtime_image)
 
 
 def _hook_failure(cs: CanisterState, exc: BaseException) -> Reject:
@@ -133,7 +170,7 @@ def install(
     saved = SavedState(cs)
     try:
         args = copy_value(tuple(args))
-        cs.code = cls
+        set_code(cs, cls)
         cs.heap = Heap()
         cs.stable.restore(StableMemory().fork())
         cs.certified_data = b""
@@ -165,7 +202,7 @@ def upgrade(
             pre = getattr(cs.code, "pre_upgrade", None)
             if pre is not None:
                 engine.run_hook(cs, pre.__get__(instance), (), caller)
-        cs.code = cls
+        set_code(cs, cls)
         cs.heap = Heap()
         _new_heap(engine, cs, cls, "post_upgrade", args, caller)
     except BaseException as exc:
@@ -192,7 +229,8 @@ def uninstall(engine: Engine, cs: CanisterState) -> None:
         if not ctx.responded:
             engine.respond(ctx, None, reject)
         ctx.deleted = True
-    cs.code = None
+    set_code(cs, None)
+    cs.runtime = None
     cs.heap = Heap()
     if cs.instance is not None:
         cs.instance.__dict__.clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..memory import PAGE_SIZE
 from ..system import CanisterState
 from .chunks import chunk_store, store_size
-from .store import module_bytes, pad_to_pages
+from .store import module_bytes
 
 
 def memory_size(cs: CanisterState) -> int:
@@ -17,7 +17,7 @@ def memory_size(cs: CanisterState) -> int:
     if cs.code is None:
         own = 0
     else:
-        own = len(module_bytes(cs.code)) + len(pad_to_pages(cs.heap.image()))
+        own = len(module_bytes(cs.code)) + -(-cs.heap_size() // PAGE_SIZE) * PAGE_SIZE
     own += cs.stable.size() * PAGE_SIZE + len(cs.certified_data) + store_size(chunk_store(cs))
     snapshot_bytes: int = sum(s.total_size for s in cs.snapshots.values())
     return own + snapshot_bytes

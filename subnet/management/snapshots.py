@@ -44,6 +44,7 @@ from ..messages import Request
 from ..routing import low_wasm_memory
 from ..system import CanisterState
 from ..view import CanisterView
+from ..wasm.module import globals_fit
 from . import args as parse
 from .args import DataKind
 from .chunks import (
@@ -235,7 +236,8 @@ class SnapshotMethods:
             source="taken_from_canister",
             taken_at_timestamp=self.engine.time,
             code=cs.code,
-            heap_image=cs.heap.image(),
+            # a Wasm module's memory: its committed pages, shared, not copied
+            heap_image=cs.runtime.image() if cs.runtime is not None else cs.heap.image(),
             continuations=dict(cs.continuations),
             stable=cs.stable.fork(),
             certified_data=cs.certified_data,
@@ -281,10 +283,13 @@ class SnapshotMethods:
             raise errors.snapshot_not_controller(req.sender, canister_id, snapshot_id)
         if snap.buffers is not None:
             try:
-                code_from_module(snap.buffers["wasm_module"].data())
+                uploaded = code_from_module(snap.buffers["wasm_module"].data())
             except ValueError:
                 raise errors.invalid_wasm_module() from None
-            if snap.globals:
+            module = getattr(uploaded, "__wasm__", None)
+            if module is None and snap.globals:
+                raise errors.snapshot_globals_mismatch()
+            if module is not None and not globals_fit(module, snap.globals):
                 raise errors.snapshot_globals_mismatch()
         try:
             snap.materialize()
@@ -373,7 +378,9 @@ class SnapshotMethods:
         waiting = {cb.continuation_id: cb for cb in live}
         for slot, cont in sorted(snap.continuations.items()):
             cb = waiting.get(cont)
-            if cb is not None and cont in cs.frames:
+            # a Python frame must still be held; foreign code's continuation lives in the
+            # memory just loaded, which holds it
+            if cb is not None and (cont in cs.frames or cb.closure is not None):
                 self.engine.hazard(
                     "stale_continuation",
                     cs.id,
@@ -432,7 +439,7 @@ class SnapshotMethods:
             "source": snap.source,
             "taken_at_timestamp": snap.taken_at_timestamp,
             "wasm_module_size": snap.module_size,
-            "globals": list(snap.globals),
+            "globals": snap.exported_globals,
             "wasm_memory_size": snap.wasm_memory_size,
             "stable_memory_size": snap.stable_size,
             "wasm_chunk_store": stored_hashes(snap.chunk_store),

@@ -31,6 +31,8 @@ from actors.canister import Canister
 from ..codec import decode, encode
 from ..ids import SnapshotId
 from ..memory import PAGE_SIZE, MemoryImage, SparseBuffer
+from ..wasm.module import IMAGE_MAGIC, InvalidWasm, WasmModule, encode_image
+from ..wasm.pages import WasmImage, page_digest
 
 WASM_CHUNK_SIZE = 1024 * 1024
 """The Wasm chunk store's largest chunk, which every chunk is counted as (``CHUNK_SIZE`` in
@@ -47,7 +49,7 @@ class StoredSnapshot:
     source: str  # "taken_from_canister" | "metadata_upload"
     taken_at_timestamp: int
     code: type[Canister] | None
-    heap_image: bytes
+    heap_image: bytes | WasmImage  # a Python heap's image, or a Wasm module's memory
     continuations: dict[int, int]
     stable: MemoryImage
     certified_data: bytes
@@ -67,12 +69,29 @@ class StoredSnapshot:
     # the Wasm chunk store: chunk hash -> chunk (:mod:`.chunks`)
     chunk_store: dict[bytes, bytes] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if isinstance(self.heap_image, bytes) and self.heap_image.startswith(IMAGE_MAGIC):
+            # a Wasm module's memory read back from a state file: kept as shared pages
+            self.heap_image = WasmImage.from_bytes(self.heap_image)
+
     def materialize(self) -> None:
         """Parse an uploaded snapshot's bytes (raises ``ValueError`` if they are not a valid
         module and memory image)."""
         if self.buffers is None or not self.dirty:
             return
         code = code_from_module(self.buffers["wasm_module"].data())  # (zeros after it ignored)
+        if getattr(code, "__wasm__", None) is not None:  # a Wasm module: raw linear memory
+            self.code = code
+            self.heap_image = WasmImage.from_bytes(
+                encode_image(
+                    [wasm_global(g) for g in self.globals],
+                    self.buffers["main_memory"].to_bytes(),
+                )
+            )
+            self.continuations = {}
+            self.stable = self.buffers["stable_memory"].image()
+            self.dirty = False
+            return
         heap_image, table = split_wasm_memory(self.buffers["main_memory"])
         try:
             decode(heap_image)
@@ -91,11 +110,24 @@ class StoredSnapshot:
         return module_bytes(self.code)
 
     @property
-    def wasm_memory(self) -> bytes:
-        """The heap image followed by the continuation table (a CBOR sequence)."""
+    def wasm_memory(self) -> bytes | memoryview:
+        """The heap image followed by the continuation table (a CBOR sequence); for a Wasm
+        module, its linear memory, as the IC's snapshots hold it."""
         if self.buffers is not None:
             return self.buffers["main_memory"].to_bytes()
-        return pad_to_pages(self.heap_image + encode(self.continuations))
+        image = self.heap_image
+        if isinstance(image, WasmImage):
+            return image.memory()
+        return pad_to_pages(image + encode(self.continuations))
+
+    @property
+    def exported_globals(self) -> list[dict[str, int | float]]:
+        """The globals of the metadata: a Wasm module's mutable globals (``{"i32": 5}``...),
+        or the uploaded ones; a Python canister exports none."""
+        image = self.heap_image
+        if self.buffers is None and isinstance(image, WasmImage):
+            return [{kind: value} for kind, value in image.globals]
+        return list(self.globals)
 
     @property
     def module_size(self) -> int:
@@ -107,6 +139,8 @@ class StoredSnapshot:
     def wasm_memory_size(self) -> int:
         if self.buffers is not None:
             return len(self.buffers["main_memory"])
+        if isinstance(self.heap_image, WasmImage):
+            return len(self.heap_image)
         return len(self.wasm_memory)
 
     @property
@@ -125,9 +159,13 @@ class StoredSnapshot:
         if self.buffers is not None:
             return self.buffers[which].read(offset, size)
         data = self.module if which == "wasm_module" else self.wasm_memory
-        return data[offset : offset + size]
+        return bytes(data[offset : offset + size])
 
     def _digest(self, which: str) -> bytes:
+        if which == "main_memory" and isinstance(self.heap_image, WasmImage):
+            return self.heap_image.memory_digest()  # per page, cached: no copy
+        if which == "main_memory" and self.buffers is not None:
+            return main_memory_digest(self.buffers["wasm_module"], self.buffers["main_memory"])
         if self.buffers is not None:
             return self.buffers[which].sha256()  # without the declared size's zeros in memory
         return hashlib.sha256(self.module if which == "wasm_module" else self.wasm_memory).digest()
@@ -165,6 +203,15 @@ class StoredSnapshot:
         }
 
 
+def main_memory_digest(module: SparseBuffer, memory: SparseBuffer) -> bytes:
+    """The digest of an uploaded main memory in the content checksum: SHA-256 of its bytes,
+    or for a Wasm module's linear memory the per-page digest that a snapshot taken of it
+    reports (:func:`~subnet.wasm.pages.page_digest`)."""
+    if len(module) >= 4 and module.read(0, 4) == b"\0asm":
+        return page_digest(memory.to_bytes())
+    return memory.sha256()
+
+
 def content_checksum(
     module_sha256: bytes,
     memory_sha256: bytes,
@@ -195,6 +242,9 @@ def module_bytes(code: type[Canister] | None) -> bytes:
     """The bytes standing in for a Wasm module: a reference to the class, and its hash."""
     if code is None:
         return b""
+    wasm = getattr(code, "__wasm__", None)
+    if isinstance(wasm, WasmModule):  # a real module: its bytes
+        return wasm.wasm
     ref = f"{code.__module__}:{code.__qualname__}\n".encode()
     return MODULE_MAGIC + ref + code.module_hash().hex().encode() + b"\n"
 
@@ -202,6 +252,11 @@ def module_bytes(code: type[Canister] | None) -> bytes:
 def code_from_module(data: bytes) -> type[Canister]:
     """Resolve module bytes (from a download) back to the canister class. Module bytes are
     input (an upload, a state file): the class must be loaded already, nothing is imported."""
+    if data.startswith(b"\0asm"):
+        try:
+            return WasmModule(data).canister_class()
+        except InvalidWasm as exc:
+            raise ValueError(str(exc)) from None
     if not data.startswith(MODULE_MAGIC):
         raise ValueError("the module is not a subnet canister reference")
     try:
@@ -227,6 +282,12 @@ def pad_to_pages(data: bytes) -> bytes:
     """Zero-pad a memory image to whole Wasm pages, as the IC's main memory always is (the two
     CBOR items are read back and the zeros after them ignored)."""
     return data + bytes(-len(data) % PAGE_SIZE)
+
+
+def wasm_global(value: dict[str, int | float]) -> tuple[str, int | float]:
+    """An uploaded global (``{"i32": 5}``) as (Wasm type, value)."""
+    ((kind, v),) = value.items()
+    return kind, v
 
 
 def split_wasm_memory(data: bytes | SparseBuffer) -> tuple[bytes, dict[int, int]]:

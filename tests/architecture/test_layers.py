@@ -18,6 +18,8 @@ PACKAGES = ("subnet", "actors")
 ALLOWED_LOCAL_IMPORTS = {
     ("subnet.explore.hypothesis", "hypothesis"),
     ("actors.canister", "subnet.candid"),
+    ("subnet.wasm.module", "subnet.wasm.code"),
+    ("subnet.wasm.module", "subnet.wasm.ic0"),
 }
 LOCAL_IMPORTS_OF_THE_CLI = ("subnet.cli.lazy",)  # the CLI's lazy imports, in one place
 

@@ -31,6 +31,7 @@ ORDER = [
     "traps.md",
     "limits.md",
     "exploring.md",
+    "wasm.md",
     "reference.md",
     "api/subnet.md",
     "api/explore.md",

@@ -4,7 +4,9 @@ subnet that never goes idle ends ``run_until_idle()`` with an error naming what 
 Each of these used to hang, escape the engine or leak a call context."""
 
 import signal
+import threading
 
+import anyio
 import pytest
 
 from actors import Canister, query, update
@@ -334,3 +336,27 @@ async def test_a_reply_over_2_mib_traps(method):
         assert "application payload size" in info.value.reject_message
         assert "cannot be larger than 2097152" in info.value.reject_message
         assert net.inspect(b).heap["n"] == 1  # the execution is rolled back
+
+
+def test_an_endless_loop_on_another_thread_traps_too():
+    # a Dask worker runs its tasks on threads, where no signal arrives: a monitor thread
+    # watches their executions and raises the trap there
+    async def main():
+        async with Subnet(seed=3, execution_limit=LIMIT) as net:
+            m = await _deploy(net)
+            await m.call("bump")
+            with pytest.raises(Reject) as info:
+                await m.call("spin")
+            await m.call("bump")
+            return info.value, net.inspect(m).heap["n"], list(net.engine.overruns), m.id
+
+    box: list = []
+    worker = threading.Thread(target=lambda: box.append(anyio.run(main)))
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive() and box, "the endless loop was not trapped"
+    rej, n, overruns, cid = box[0]
+    assert rej.error_code == ErrorCode.CanisterInstructionLimitExceeded
+    assert "exceeded the limit of 40000000000 instructions" in rej.reject_message
+    assert n == 2  # the loop's changes rolled back
+    assert overruns == [(cid, "spin")]

@@ -368,10 +368,16 @@ def test_long_labels_are_shortened_with_the_full_text_as_a_tooltip():
 
 
 def test_the_docs_pictures_are_up_to_date():
-    pictures = load("snapshot_cases").pictures()
+    cases = load("snapshot_cases")
+    pictures = cases.pictures()
     assert set(pictures) == {"resumed", "orphaned", "leaked"}
     for name, svg in pictures.items():
         assert svg == (ROOT / "docs" / "pictures" / f"case_{name}.svg").read_text(), (
+            f"{name}: regenerate with python scenarios/snapshot_cases.py --pictures docs/pictures"
+        )
+    pytest.importorskip("wasmtime")
+    for name, svg in cases.pictures(cases.MOTOKO_CASES).items():
+        assert svg == (ROOT / "docs" / "pictures" / f"motoko_{name}.svg").read_text(), (
             f"{name}: regenerate with python scenarios/snapshot_cases.py --pictures docs/pictures"
         )
 

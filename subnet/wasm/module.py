@@ -1,0 +1,408 @@
+"""A Wasm module as the IC sees it: bytes, their hash, the custom sections, the interface.
+
+Reading a module needs no Wasm engine: the section headers, the custom sections
+(``icp:public candid:service`` and friends), the imports and the exports are read straight from
+the binary, so a malformed module or an import the simulator does not model is refused at
+install with the IC's ``CanisterInvalidWasm`` (IC0505) before anything runs. Compiling and
+running is :mod:`subnet.wasm.runtime`'s job.
+
+The Candid interface comes from the ``candid:service`` custom section (``icp:public`` or
+``icp:private``, as ``ic-wasm`` and the Motoko compiler write it). A module without one is a
+*raw* canister: its methods take one ``bytes`` argument (the message payload) and reply with
+``bytes``, which is what hand-written test modules use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from actors.canister import Canister
+
+from ..candid import CandidError, CandidType, parse_service
+from ..candid.binary import uleb128
+from ..candid.types import BLOB
+from ..errors import ErrorCode, Reject
+
+WASM_MAGIC = b"\0asm\x01\0\0\0"
+IMAGE_MAGIC = b"\0subnet wasm image\n"
+"""How a Wasm canister's heap image (its linear memory and globals) begins."""
+
+_CUSTOM, _IMPORT, _EXPORT = 0, 2, 7
+_EXTERN_KINDS = ("func", "table", "memory", "global", "tag")
+
+
+_GLOBAL_TAGS = {"i32": b"i", "i64": b"I", "f32": b"f", "f64": b"F"}
+_TAG_KINDS = {tag: kind for kind, tag in _GLOBAL_TAGS.items()}
+
+
+def encode_image(globals_: Sequence[tuple[str, int | float]], memory: bytes) -> bytes:
+    """A Wasm canister's heap image: its mutable globals (kind, value) and linear memory."""
+    out = bytearray(IMAGE_MAGIC)
+    out += struct.pack("<I", len(globals_))
+    for kind, value in globals_:
+        tag = _GLOBAL_TAGS.get(kind)
+        if tag is None:
+            raise ValueError(f"a global of type {kind} cannot be saved")
+        if kind in ("f32", "f64"):
+            out += tag + struct.pack("<d", float(value))
+        else:
+            v = int(value)
+            out += tag + struct.pack("<q", v - 2**64 if v >= 2**63 else v)
+    return b"".join((out, memory))  # one copy of the memory
+
+
+def globals_fit(module: WasmModule, globals_: Sequence[dict[str, int | float]]) -> bool:
+    """Whether uploaded snapshot globals (``{"i32": 5}``...) are the module's, type by type."""
+    return [next(iter(g)) for g in globals_] == module.global_kinds
+
+
+def decode_image(image: bytes) -> tuple[list[tuple[str, int | float]], memoryview]:
+    """The globals and the memory of a heap image (``ValueError`` if it is none); the
+    memory is a view into the image, not a copy."""
+    if not image.startswith(IMAGE_MAGIC):
+        raise ValueError("not a Wasm memory image")
+    pos = len(IMAGE_MAGIC)
+    try:
+        (n,) = struct.unpack_from("<I", image, pos)
+        pos += 4
+        values: list[tuple[str, int | float]] = []
+        for _ in range(n):
+            kind = _TAG_KINDS.get(image[pos : pos + 1])
+            if kind is None:
+                raise ValueError("a global of unknown type")
+            fmt = "<d" if kind in ("f32", "f64") else "<q"
+            values.append((kind, struct.unpack_from(fmt, image, pos + 1)[0]))
+            pos += 9
+    except struct.error:
+        raise ValueError("a truncated Wasm memory image") from None
+    return values, memoryview(image)[pos:]
+
+
+class InvalidWasm(ValueError):
+    """A module the IC refuses to install, with the text after ``Canister's Wasm module is
+    not valid: ``."""
+
+    def reject(self) -> Reject:
+        return Reject.from_error(
+            ErrorCode.CanisterInvalidWasm, f"Canister's Wasm module is not valid: {self}"
+        )
+
+
+class _Reader:
+    """LEB128 integers and names from a byte string, with bounds checks."""
+
+    __slots__ = ("data", "end", "pos")
+
+    def __init__(self, data: bytes, pos: int = 0, end: int | None = None) -> None:
+        self.data = data
+        self.pos = pos
+        self.end = len(data) if end is None else end
+
+    def byte(self) -> int:
+        if self.pos >= self.end:
+            raise InvalidWasm("Failed to decode wasm module: unexpected end of section or function")
+        b = self.data[self.pos]
+        self.pos += 1
+        return b
+
+    def u32(self) -> int:
+        result = shift = 0
+        while True:
+            b = self.byte()
+            result |= (b & 0x7F) << shift
+            if not b & 0x80:
+                return result
+            shift += 7
+            if shift > 35:
+                raise InvalidWasm("Failed to decode wasm module: invalid var_u32")
+
+    def bytes(self, n: int) -> bytes:
+        if n > self.end - self.pos:
+            raise InvalidWasm("Failed to decode wasm module: unexpected end of section or function")
+        out = self.data[self.pos : self.pos + n]
+        self.pos += n
+        return out
+
+    def name(self) -> str:
+        raw = self.bytes(self.u32())
+        try:
+            return raw.decode()
+        except UnicodeDecodeError:
+            raise InvalidWasm("Failed to decode wasm module: invalid UTF-8 name") from None
+
+
+@dataclass(frozen=True)
+class Method:
+    """One exported method: its Candid argument and result types and its mode."""
+
+    name: str
+    kind: str  # "update" | "query" | "composite_query"
+    args: tuple[CandidType, ...]
+    results: tuple[CandidType, ...]
+
+
+@dataclass
+class WasmModule:
+    """A Wasm module to install: ``WasmModule.from_file(path)`` or ``WasmModule(bytes)``.
+
+    ``imports`` are (module, name, kind) triples; ``exports`` the exported names;
+    ``sections`` the custom sections by name (``icp:public``/``icp:private`` prefixes kept);
+    ``methods`` the exported methods with their Candid types; ``init_args`` the types of the
+    ``canister_init`` argument (from ``service : (A) -> {...}``)."""
+
+    wasm: bytes
+    name: str = "wasm"
+    imports: list[tuple[str, str, str]] = field(init=False, default_factory=list)
+    exports: list[str] = field(init=False, default_factory=list)
+    sections: dict[str, bytes] = field(init=False, default_factory=dict)
+    methods: dict[str, Method] = field(init=False, default_factory=dict)
+    init_args: tuple[CandidType, ...] | None = field(init=False, default=None)
+    service: str | None = field(init=False, default=None)
+    _hash: bytes | None = field(init=False, default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.wasm, bytes | bytearray | memoryview):
+            raise TypeError("a Wasm module is bytes")
+        self.wasm = bytes(self.wasm)
+        self._read_sections()
+        self._read_interface()
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> WasmModule:
+        path = Path(path)
+        return cls(path.read_bytes(), name=path.stem)
+
+    @property
+    def module_hash(self) -> bytes:
+        """SHA-256 of the module's bytes, as the IC reports it."""
+        if self._hash is None:
+            self._hash = hashlib.sha256(self.wasm).digest()
+        return self._hash
+
+    @property
+    def global_kinds(self) -> list[str]:
+        """The types of the module's mutable globals, in index order (what a snapshot of it
+        holds besides its memories)."""
+        return instrument(self.wasm)[2]
+
+    def canister_class(self) -> type[Canister]:
+        """The canister class the engine installs for this module (one per module hash).
+        Imports the runtime, and with it wasmtime, only now: it is an optional dependency,
+        and reading a module does not need it."""
+        try:
+            from .code import canister_class
+        except ImportError as exc:  # pragma: no cover - depends on the installation
+            raise InvalidWasm(
+                f"running Wasm canisters needs wasmtime (pip install 'subnet-sim[wasm]'): {exc}"
+            ) from None
+        from .ic0 import check_imports
+
+        check_imports(self)
+        return canister_class(self)
+
+    def _read_sections(self) -> None:
+        data = self.wasm
+        if not data.startswith(b"\0asm"):
+            raise InvalidWasm("Failed to decode wasm module: unsupported canister module format.")
+        if data[:8] != WASM_MAGIC:
+            raise InvalidWasm("Failed to decode wasm module: unknown binary version")
+        r = _Reader(data, 8)
+        while r.pos < r.end:
+            sid = r.byte()
+            size = r.u32()
+            start = r.pos
+            body = _Reader(data, start, start + size)
+            if start + size > len(data):
+                raise InvalidWasm(
+                    "Failed to decode wasm module: unexpected end of section or function"
+                )
+            if sid == _CUSTOM:
+                name = body.name()
+                self.sections[name] = data[body.pos : start + size]
+            elif sid == _IMPORT:
+                for _ in range(body.u32()):
+                    module, name = body.name(), body.name()
+                    kind = body.byte()
+                    self.imports.append((module, name, _kind(kind)))
+                    _skip_import_desc(body, kind)
+            elif sid == _EXPORT:
+                for _ in range(body.u32()):
+                    name = body.name()
+                    body.byte()
+                    body.u32()
+                    self.exports.append(name)
+            r.pos = start + size
+
+    def _read_interface(self) -> None:
+        text = None
+        for key in ("icp:public candid:service", "icp:private candid:service", "candid:service"):
+            if key in self.sections:
+                text = self.sections[key].decode("utf-8", "replace")
+                break
+        exported = {
+            name.split(" ", 1)[1]: name.split(" ", 1)[0][len("canister_") :]
+            for name in self.exports
+            if name.startswith(("canister_update ", "canister_query ", "canister_composite_query "))
+        }
+        if text is None:  # a raw module: bytes in, bytes out
+            for method, kind in exported.items():
+                self.methods[method] = Method(method, kind, (BLOB,), (BLOB,))
+            return
+        self.service = text
+        try:
+            service = parse_service(text)
+        except CandidError as exc:
+            raise InvalidWasm(f"the candid:service section does not parse: {exc}") from None
+        self.init_args = tuple(service.init_args)
+        for method, kind in exported.items():
+            sig = service.methods.get(method)
+            if sig is None:  # exported but not in the interface: callable with raw bytes
+                self.methods[method] = Method(method, kind, (BLOB,), (BLOB,))
+            else:
+                self.methods[method] = Method(method, kind, tuple(sig.args), tuple(sig.rets))
+
+
+def _kind(code: int) -> str:
+    if code >= len(_EXTERN_KINDS):
+        raise InvalidWasm("Failed to decode wasm module: invalid external kind")
+    return _EXTERN_KINDS[code]
+
+
+def _skip_limits(r: _Reader) -> None:
+    flags = r.byte()
+    r.u32()
+    if flags & 1:
+        r.u32()
+
+
+def _skip_import_desc(r: _Reader, kind: int) -> None:
+    if kind == 0:  # func: a type index
+        r.u32()
+    elif kind == 1:  # table: reftype, limits
+        r.byte()
+        _skip_limits(r)
+    elif kind == 2:  # memory: limits
+        _skip_limits(r)
+    elif kind == 3:  # global: valtype, mutability
+        r.byte()
+        r.byte()
+    else:  # tag: attribute, type index
+        r.byte()
+        r.u32()
+
+
+_GLOBAL, _MEMORY = 6, 5
+_VALUE_TYPES = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128"}
+_AFTER_EXPORT = frozenset({8, 9, 10, 11, 12})
+GLOBAL_PREFIX = "__subnet_global_"
+MEMORY_EXPORT = "__subnet_memory"
+
+
+_leb = uleb128
+
+
+def _skip_const_expr(r: _Reader) -> None:
+    """Skip a constant expression up to its ``end`` (0x0B)."""
+    while True:
+        op = r.byte()
+        if op == 0x0B:
+            return
+        if op in (0x41, 0x42):  # i32.const / i64.const: a signed LEB
+            while r.byte() & 0x80:
+                pass
+        elif op == 0x43:
+            r.bytes(4)
+        elif op == 0x44:
+            r.bytes(8)
+        elif op in (0x23, 0xD2):  # global.get, ref.func
+            r.u32()
+        elif op == 0xD0:  # ref.null t
+            r.byte()
+        elif op in (0x6A, 0x6B, 0x6C, 0x7C, 0x7D, 0x7E):  # extended constant arithmetic
+            pass
+        elif op == 0xFD:  # v128.const
+            r.u32()
+            r.bytes(16)
+        else:
+            raise InvalidWasm("Failed to decode wasm module: unsupported constant expression")
+
+
+def instrument(wasm: bytes) -> tuple[bytes, list[int], list[str]]:
+    """The module with every mutable global it defines exported (as ``__subnet_global_N``,
+    N its global index) and its memory exported when it is not, so that the simulator can
+    roll an execution back and take snapshots, as the IC's own instrumentation exports every
+    global. Returns the bytes, and the indices and the types of the mutable globals."""
+    r = _Reader(wasm, 8)
+    sections: list[tuple[int, bytes]] = []
+    imported_globals = 0
+    mutable: list[int] = []
+    kinds: list[str] = []
+    has_memory = False
+    memory_exported = False
+    while r.pos < r.end:
+        sid = r.byte()
+        size = r.u32()
+        body = _Reader(wasm, r.pos, r.pos + size)
+        if sid == _IMPORT:
+            for _ in range(body.u32()):
+                body.name()
+                body.name()
+                kind = body.byte()
+                if kind == 3:
+                    imported_globals += 1
+                if kind == 2:
+                    has_memory = True
+                _skip_import_desc(body, kind)
+        elif sid == _MEMORY:
+            has_memory = has_memory or body.u32() > 0
+        elif sid == _GLOBAL:
+            for i in range(body.u32()):
+                value_type = _VALUE_TYPES.get(body.byte(), "other")
+                if body.byte() == 1:
+                    mutable.append(imported_globals + i)
+                    kinds.append(value_type)
+                _skip_const_expr(body)
+        elif sid == _EXPORT:
+            for _ in range(body.u32()):
+                body.name()
+                kind = body.byte()
+                index = body.u32()
+                if kind == 2 and index == 0:
+                    memory_exported = True
+        sections.append((sid, wasm[r.pos : r.pos + size]))
+        r.pos += size
+    extra = [
+        _leb(len(name := f"{GLOBAL_PREFIX}{g}".encode())) + name + b"\x03" + _leb(g)
+        for g in mutable
+    ]
+    if has_memory and not memory_exported:
+        extra.append(_leb(len(MEMORY_EXPORT)) + MEMORY_EXPORT.encode() + b"\x02\x00")
+    if not extra:
+        return wasm, mutable, kinds
+    out = bytearray(wasm[:8])
+    added = False
+
+    def add_exports(existing: bytes) -> None:
+        count = 0
+        rest = b""
+        if existing:
+            er = _Reader(existing)
+            count = er.u32()
+            rest = existing[er.pos :]
+        body = _leb(count + len(extra)) + rest + b"".join(extra)
+        out.extend(b"\x07" + _leb(len(body)) + body)
+
+    for sid, content in sections:
+        if not added and (sid == _EXPORT or sid in _AFTER_EXPORT):
+            add_exports(content if sid == _EXPORT else b"")
+            added = True
+            if sid == _EXPORT:
+                continue
+        out.extend(bytes([sid]) + _leb(len(content)) + content)
+    if not added:
+        add_exports(b"")
+    return bytes(out), mutable, kinds

@@ -1,0 +1,1 @@
+"""Campaigns on a real Dask cluster: a LocalCluster of 2 worker processes on loopback."""
