@@ -162,6 +162,9 @@ class Router:
         # order the canisters were created (rebuilt when the set changes: None)
         self._with_tasks: set[Principal] = set()
         self._task_order: list[CanisterState] | None = []
+        # the field names of the management canister's arguments (set by it): what a Wasm
+        # canister's Candid message to it is decoded by
+        self.management_fields: frozenset[str] = frozenset()
         # the management canister plugs in here: request -> outcome
         self.subnet_handler: Callable[[Request], Any] | None = None
         # and its ingress filter: an ingress message to it -> the refusal, or None to accept

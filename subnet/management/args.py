@@ -23,6 +23,7 @@ from .. import errors
 from ..errors import ErrorCode, Reject
 from ..ids import MANAGEMENT, Principal, SnapshotId
 from ..wasm.module import InvalidWasm, WasmModule
+from .store import MODULE_MAGIC, code_from_module
 
 MAX_CONTROLLERS = 10
 LOCAL_ID_LENGTH = 8  # ``SnapshotId::LOCAL_ID_LENGTH_IN_BYTES``
@@ -148,9 +149,15 @@ def code(value: Any, name: str) -> type[Canister]:
         return value
     if isinstance(value, WasmModule):
         value = value.wasm
-    if isinstance(value, bytes | bytearray) and bytes(value[:4]) == b"\0asm":
+    if isinstance(value, bytes | bytearray):  # a module, or bytes the IC cannot decode as one
+        data = bytes(value)
+        if data.startswith(MODULE_MAGIC):  # a Python class's module bytes (a download's)
+            try:
+                return code_from_module(data)
+            except ValueError:
+                raise errors.invalid_wasm_module() from None
         try:
-            return WasmModule(bytes(value)).canister_class()
+            return WasmModule(data).canister_class()
         except InvalidWasm as exc:
             raise exc.reject() from None
     raise BadArgument(
@@ -228,6 +235,18 @@ SETTINGS_FIELDS = {
     "wasm_memory_limit": nat64,
     "wasm_memory_threshold": nat64,
 }
+
+
+NESTED_NAMES = (
+    # variants and records inside the methods' arguments
+    "install", "reinstall", "upgrade", "skip_pre_upgrade", "wasm_memory_persistence", "keep",
+    "replace", "wasm_module", "wasm_memory", "main_memory", "stable_memory", "wasm_chunk",
+    "offset", "size", "hash", "active", "inactive", "condition_not_satisfied", "ready",
+    "executed", "controllers", "public", "allowed_viewers",
+)  # fmt: skip
+"""Field and case names the management canister's arguments hold below the top level (with
+:data:`SETTINGS_FIELDS` and the methods' own fields, what a Candid message sent by a Wasm
+canister is decoded by: the wire carries only the names' hashes)."""
 
 
 def settings(value: Any, name: str) -> dict[str, Any]:

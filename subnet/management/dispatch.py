@@ -29,7 +29,7 @@ from ..heap import HeapError, copy_payload
 from ..ids import MANAGEMENT, CanisterIdAllocator, Principal
 from ..messages import Request
 from . import args as parse
-from .args import parse_record
+from .args import NESTED_NAMES, SETTINGS_FIELDS, parse_record
 from .chunks import ChunkMethods
 from .context import HARNESS, HarnessCall, ManagementContext, SnapshotPolicy
 from .methods import PENDING, LifecycleMethods, MethodTable
@@ -157,6 +157,12 @@ class Management:
         }
         engine.subnet_handler = self.handle
         engine.ingress_filter = self.filter_ingress
+        # the names a Wasm canister's Candid arguments to this canister are decoded by
+        engine.management_fields = frozenset(
+            {name for schema, _ in self.methods.values() for name in schema}
+            | set(SETTINGS_FIELDS)
+            | set(NESTED_NAMES)
+        )
 
     def filter_ingress(self, req: Request) -> Reject | None:
         """The IC's ingress filter for the management canister: the refusal of an ingress

@@ -22,7 +22,7 @@ from actors.canister import Canister, MethodInfo
 
 from ..candid import CandidError, CandidType, decode_args, encode_args
 from ..candid.checking import infer_type
-from ..candid.types import BLOB
+from ..candid.types import BLOB, idl_hash
 from ..errors import (
     ErrorCode,
     Reject,
@@ -281,7 +281,12 @@ class WasmCode:
                 ex.reject_code = int(reject.reject_code)
                 ex.reject_message = reject.reject_message
             else:
-                ex.arg = self._encode_reply(value, callee, callee_method)
+                try:
+                    ex.arg = self._encode_reply(value, callee, callee_method)
+                except (CandidError, ValueError, TypeError) as exc:
+                    return ForeignResult(
+                        trap=_decode_error(self.cs.id, callee_method, f"the reply: {exc}")
+                    )
         fuel = self._fuel(kind)
         self.runtime.begin()
         try:
@@ -387,6 +392,14 @@ class WasmCode:
 
     def _outgoing(self, call: Any) -> ForeignCall:
         callee = Principal(call.callee)
+        if not callee._raw:  # the management canister: its arguments by field name
+            return ForeignCall(
+                callee,
+                call.method,
+                self._management_args(call.payload),
+                (call.reply, call.reject, call.cleanup),
+                call.timeout,
+            )
         arg_types, _, raw = self._callee(callee, call.method)
         try:
             args = decode_values(call.payload, arg_types, raw)
@@ -396,6 +409,17 @@ class WasmCode:
             callee, call.method, args, (call.reply, call.reject, call.cleanup), call.timeout
         )
 
+    def _management_args(self, payload: bytes) -> tuple[Any, ...]:
+        """A Candid message to the management canister as the Python record its methods take:
+        the wire holds field hashes, named back from the management canister's field names; a
+        method that takes nothing (``raw_rand``) gets the empty record."""
+        try:
+            values = decode_args(payload, None)
+        except CandidError:
+            return (payload,)  # not Candid: the management canister refuses it
+        names = {idl_hash(name): name for name in getattr(self.cs.host, "management_fields", ())}
+        return tuple(_named(v, names) for v in values) or ({},)
+
     def _encode_reply(self, value: Any, callee: Principal, method: str) -> bytes:
         _, result_types, raw = self._callee(callee, method)
         if raw:
@@ -404,6 +428,20 @@ class WasmCode:
             values = () if value is None else (value,)
             return encode_args(values, [infer_type(v) for v in values])
         return encode_args(reply_tuple(value, len(result_types)), result_types)
+
+
+def _named(value: Any, names: dict[int, str]) -> Any:
+    """``value`` with the numeric field ids of its records and variants replaced by the names
+    they hash (ids of no known name stay numbers)."""
+    if isinstance(value, dict):
+        return {
+            names.get(k, k) if isinstance(k, int) else k: _named(v, names) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_named(v, names) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_named(v, names) for v in value)
+    return value
 
 
 def _decode_error(cid: Principal, method: str, detail: str) -> Reject:

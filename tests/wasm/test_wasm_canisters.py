@@ -271,3 +271,15 @@ async def test_the_global_timer_and_heartbeats_run_the_modules_exports():
         fired, beats = int.from_bytes(raw[:4], "little"), int.from_bytes(raw[4:], "little")
         assert fired == 1
         assert beats >= 1
+
+
+async def test_a_motoko_canister_calls_the_management_canister():
+    # raw_rand takes nothing; create_canister takes a record, whose field names the wire
+    # carries only as hashes: both are decoded by the management canister's field names
+    async with Subnet() as net:
+        manager = await net.deploy(WasmModule.from_file(MOTOKO / "manager.wasm"))
+        assert await manager.call("random") == 32
+        spawned = await manager.call("spawn")
+        view = net.inspect(spawned)
+        assert view.controllers == [manager.id]
+        assert view.module_hash is None
