@@ -138,14 +138,14 @@ def pictures(cases: dict[str, Any] = CASES) -> dict[str, str]:
     return out
 
 
-def viewers() -> dict[str, str]:
+def viewers(cases: dict[str, Any] = CASES) -> dict[str, str]:
     """The trace viewer's page of each case, with its per-step states: what
-    docs/viewers/case_<name>.html hold."""
+    docs/viewers/case_<name>.html hold (and motoko_<name>.html for :data:`MOTOKO_CASES`)."""
     from subnet.trace import decode_trace
     from subnet.viewer import trace_page
 
     out = {}
-    for name, (run, title) in CASES.items():
+    for name, (run, title) in cases.items():
 
         async def go(run=run) -> Subnet:
             async with Subnet(seed=0) as net:
@@ -167,5 +167,7 @@ if __name__ == "__main__":
     elif len(sys.argv) == 3 and sys.argv[1] == "--viewers":
         for name, page in viewers().items():
             (Path(sys.argv[2]) / f"case_{name}.html").write_text(page, encoding="utf-8")
+        for name, page in viewers(MOTOKO_CASES).items():
+            (Path(sys.argv[2]) / f"motoko_{name}.html").write_text(page, encoding="utf-8")
     else:
         anyio.run(all_cases)

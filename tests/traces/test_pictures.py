@@ -394,6 +394,13 @@ def test_the_docs_viewers_are_up_to_date():
     hazards = (ROOT / "docs" / "hazards.md").read_text()
     for name in viewers:
         assert f"(viewers/case_{name}.html)" in hazards, name
+    pytest.importorskip("wasmtime")
+    motoko = load("snapshot_cases")
+    for name, page in motoko.viewers(motoko.MOTOKO_CASES).items():
+        saved = (ROOT / "docs" / "viewers" / f"motoko_{name}.html").read_text(encoding="utf-8")
+        assert page == saved, (
+            f"{name}: regenerate with python scenarios/snapshot_cases.py --viewers docs/viewers"
+        )
 
 
 def test_trace_show_draws_svg_and_html(tmp_path, capsys):
