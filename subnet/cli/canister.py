@@ -230,6 +230,19 @@ async def cmd_metadata(args: argparse.Namespace, project: Project, session: Sess
             f"Failed to read `{args.metadata}` metadata from canister {args.canister}.",
             f"Canister {cid} not found.",
         )
+    module = getattr(cs.code, "__wasm__", None)
+    if module is not None:  # a Wasm module: its custom section, as it is (dfx prints it so)
+        sections = module.sections
+        section = sections.get(f"icp:public {args.metadata}")
+        if section is None:  # private sections: readable by the controllers (the caller is)
+            section = sections.get(f"icp:private {args.metadata}")
+        if section is None:
+            raise CliError(
+                f"Failed to read `{args.metadata}` metadata from canister {args.canister}.",
+                f"The canister has no metadata section named `{args.metadata}`.",
+            )
+        out(section.decode("utf-8", "replace").rstrip("\n"))
+        return
     if args.metadata != "candid:service" or cs.code is None:
         raise CliError(
             f"Failed to read `{args.metadata}` metadata from canister {args.canister}.",

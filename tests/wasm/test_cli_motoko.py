@@ -70,3 +70,13 @@ def test_download_and_upload_a_motoko_snapshot_in_dfxs_layout(motoko_proj, capsy
     ok(capsys, f"canister snapshot load chat {uploaded}")
     ok(capsys, "canister start chat")
     assert ok(capsys, "canister call chat dump") == ['(vec { "kept" })']
+
+
+def test_metadata_prints_the_modules_own_sections(motoko_proj, capsys):
+    ok(capsys, "start --clean")
+    ok(capsys, "deploy chat")
+    did = (MOTOKO / "chat.did").read_text().rstrip("\n").splitlines()
+    assert ok(capsys, "canister metadata chat candid:service") == did
+    assert ok(capsys, "canister metadata chat motoko:stable-types")[0].startswith("// Version")
+    err = fail(capsys, "canister metadata chat nothing:here")
+    assert err[-1] == "Caused by: The canister has no metadata section named `nothing:here`."
