@@ -118,7 +118,8 @@ def uleb128(n: int) -> bytes:
 _leb = uleb128
 
 
-def _sleb(n: int) -> bytes:
+def sleb128(n: int) -> bytes:
+    """``n`` as signed LEB128 (Candid's ``int`` and Wasm's ``i32.const`` immediates)."""
     if -0x40 <= n < 0x40:
         return bytes((n & 0x7F,))
     out = bytearray()
@@ -129,6 +130,9 @@ def _sleb(n: int) -> bytes:
             out.append(b)
             return bytes(out)
         out.append(b | 0x80)
+
+
+_sleb = sleb128
 
 
 # ---------------------------------------------------------------------------------------------

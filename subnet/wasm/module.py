@@ -23,7 +23,7 @@ from pathlib import Path
 from actors.canister import Canister
 
 from ..candid import CandidError, CandidType, parse_service
-from ..candid.binary import uleb128
+from ..candid.binary import sleb128, uleb128
 from ..candid.types import BLOB
 from ..errors import ErrorCode, Reject
 
@@ -303,6 +303,7 @@ MEMORY_EXPORT = "__subnet_memory"
 
 
 _leb = uleb128
+_sleb = sleb128
 
 
 def _skip_const_expr(r: _Reader) -> None:
@@ -331,17 +332,56 @@ def _skip_const_expr(r: _Reader) -> None:
             raise InvalidWasm("Failed to decode wasm module: unsupported constant expression")
 
 
+_TYPE, _FUNCTION, _CODE = 1, 3, 10
+SAVE_GLOBALS = "__subnet_save_globals"
+LOAD_GLOBALS = "__subnet_load_globals"
+SCRATCH = "__subnet_scratch"
+# (store opcode, load opcode, log2 of the alignment) of each value type a helper moves
+_MOVES = {
+    "i32": (0x36, 0x28, 2),
+    "i64": (0x37, 0x29, 3),
+    "f32": (0x38, 0x2A, 2),
+    "f64": (0x39, 0x2B, 3),
+}
+
+
+def _with(count_body: bytes, entries: Sequence[bytes]) -> bytes:
+    """A vector section's body with ``entries`` appended (its count raised)."""
+    r = _Reader(count_body)
+    count = r.u32() if count_body else 0
+    return _leb(count + len(entries)) + count_body[r.pos :] + b"".join(entries)
+
+
+def _helper_bodies(mutable: Sequence[int], kinds: Sequence[str], scratch: int) -> list[bytes]:
+    """The code of the two helpers: copy every mutable global to the scratch memory (at 8
+    bytes each), and back (multi-memory: the memory index follows the alignment flag)."""
+    save, load = bytearray(), bytearray()
+    for k, (g, kind) in enumerate(zip(mutable, kinds, strict=True)):
+        store, loader, align = _MOVES[kind]
+        memarg = bytes([align | 0x40]) + _leb(scratch) + b"\x00"
+        address = b"\x41" + _sleb(8 * k)  # i32.const
+        save += address + b"\x23" + _leb(g) + bytes([store]) + memarg  # global.get, store
+        load += address + bytes([loader]) + memarg + b"\x24" + _leb(g)  # load, global.set
+    return [
+        _leb(len(code) + 2) + b"\x00" + code + b"\x0b"  # no locals, the code, end
+        for code in (bytes(save), bytes(load))
+    ]
+
+
 def instrument(wasm: bytes) -> tuple[bytes, list[int], list[str]]:
     """The module with every mutable global it defines exported (as ``__subnet_global_N``,
     N its global index) and its memory exported when it is not, so that the simulator can
-    roll an execution back and take snapshots, as the IC's own instrumentation exports every
-    global. Returns the bytes, and the indices and the types of the mutable globals."""
+    take snapshots, as the IC's own instrumentation exports every global; and, when the
+    globals are numbers, a scratch memory with two functions that copy every mutable global
+    into it and back (:data:`SAVE_GLOBALS`, :data:`LOAD_GLOBALS`): one call keeps what a
+    rollback puts back, instead of one call per global. Returns the bytes, and the indices
+    and the types of the mutable globals."""
     r = _Reader(wasm, 8)
     sections: list[tuple[int, bytes]] = []
-    imported_globals = 0
+    imported = {0: 0, 2: 0, 3: 0}  # functions, memories, globals imported
+    defined = {_TYPE: 0, _FUNCTION: 0, _MEMORY: 0}
     mutable: list[int] = []
     kinds: list[str] = []
-    has_memory = False
     memory_exported = False
     while r.pos < r.end:
         sid = r.byte()
@@ -352,18 +392,16 @@ def instrument(wasm: bytes) -> tuple[bytes, list[int], list[str]]:
                 body.name()
                 body.name()
                 kind = body.byte()
-                if kind == 3:
-                    imported_globals += 1
-                if kind == 2:
-                    has_memory = True
+                if kind in imported:
+                    imported[kind] += 1
                 _skip_import_desc(body, kind)
-        elif sid == _MEMORY:
-            has_memory = has_memory or body.u32() > 0
+        elif sid in defined:
+            defined[sid] = body.u32()
         elif sid == _GLOBAL:
             for i in range(body.u32()):
                 value_type = _VALUE_TYPES.get(body.byte(), "other")
                 if body.byte() == 1:
-                    mutable.append(imported_globals + i)
+                    mutable.append(imported[3] + i)
                     kinds.append(value_type)
                 _skip_const_expr(body)
         elif sid == _EXPORT:
@@ -375,34 +413,51 @@ def instrument(wasm: bytes) -> tuple[bytes, list[int], list[str]]:
                     memory_exported = True
         sections.append((sid, wasm[r.pos : r.pos + size]))
         r.pos += size
-    extra = [
-        _leb(len(name := f"{GLOBAL_PREFIX}{g}".encode())) + name + b"\x03" + _leb(g)
-        for g in mutable
-    ]
+    has_memory = imported[2] + defined[_MEMORY] > 0
+
+    def export(name: str, kind: int, index: int) -> bytes:
+        return _leb(len(name)) + name.encode() + bytes([kind]) + _leb(index)
+
+    extra = [export(f"{GLOBAL_PREFIX}{g}", 3, g) for g in mutable]
     if has_memory and not memory_exported:
-        extra.append(_leb(len(MEMORY_EXPORT)) + MEMORY_EXPORT.encode() + b"\x02\x00")
+        extra.append(export(MEMORY_EXPORT, 2, 0))
+    present = {sid for sid, _ in sections}
+    helpers = (
+        bool(mutable)
+        and len(mutable) <= 8192
+        and all(kind in _MOVES for kind in kinds)
+        and {_TYPE, _FUNCTION, _MEMORY, _CODE} <= present
+    )
+    added: dict[int, list[bytes]] = {}
+    if helpers:
+        scratch = imported[2] + defined[_MEMORY]
+        first = imported[0] + defined[_FUNCTION]
+        added = {
+            _TYPE: [b"\x60\x00\x00"],  # () -> ()
+            _FUNCTION: [_leb(defined[_TYPE])] * 2,
+            _MEMORY: [b"\x00\x01"],  # one page, no maximum
+            _CODE: _helper_bodies(mutable, kinds, scratch),
+        }
+        extra += [
+            export(SAVE_GLOBALS, 0, first),
+            export(LOAD_GLOBALS, 0, first + 1),
+            export(SCRATCH, 2, scratch),
+        ]
     if not extra:
         return wasm, mutable, kinds
     out = bytearray(wasm[:8])
-    added = False
 
-    def add_exports(existing: bytes) -> None:
-        count = 0
-        rest = b""
-        if existing:
-            er = _Reader(existing)
-            count = er.u32()
-            rest = existing[er.pos :]
-        body = _leb(count + len(extra)) + rest + b"".join(extra)
-        out.extend(b"\x07" + _leb(len(body)) + body)
+    def section(sid: int, content: bytes) -> None:
+        out.extend(bytes([sid]) + _leb(len(content)) + content)
 
+    exported = False
     for sid, content in sections:
-        if not added and (sid == _EXPORT or sid in _AFTER_EXPORT):
-            add_exports(content if sid == _EXPORT else b"")
-            added = True
+        if not exported and (sid == _EXPORT or sid in _AFTER_EXPORT):
+            exported = True
+            section(_EXPORT, _with(content if sid == _EXPORT else b"", extra))
             if sid == _EXPORT:
                 continue
-        out.extend(bytes([sid]) + _leb(len(content)) + content)
-    if not added:
-        add_exports(b"")
+        section(sid, _with(content, added[sid]) if sid in added else content)
+    if not exported:
+        section(_EXPORT, _with(b"", extra))
     return bytes(out), mutable, kinds

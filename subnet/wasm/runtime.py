@@ -7,10 +7,12 @@ callback, a system task or a lifecycle hook. The module's ``ic0`` imports
 system (a reply, a reject, calls) is read off that record when the function returns, and the
 engine applies it with the same rules as for a Python canister.
 
-Atomicity: before each execution the runtime keeps the linear memory and every mutable global
-(the module is instrumented to export them all, as the IC's instrumentation does); a trap puts
-them back. Wasm memories cannot shrink, so pages a trapped execution grew stay, zeroed: the
-one visible difference from the IC, where ``memory.size`` is rolled back too.
+Atomicity: before each execution the runtime keeps every mutable global (one call of a
+function the instrumentation adds copies them into a scratch memory); after it, the linear
+memory is compared with its committed pages (:mod:`subnet.wasm.pages`): a commit copies the
+pages that changed, a trap writes them back and restores the globals. Wasm memories cannot
+shrink, so pages a trapped execution grew stay, zeroed: the one visible difference from the
+IC, where ``memory.size`` is rolled back too.
 
 The instruction limit is wasmtime's fuel: an execution gets the IC's limit for its kind
 (40 billion for an update, 5 billion for a query, 300 billion for install hooks) unless the
@@ -26,7 +28,15 @@ import wasmtime
 
 from .context import Execution, WasmTrap
 from .ic0 import linker_for
-from .module import GLOBAL_PREFIX, InvalidWasm, WasmModule, instrument
+from .module import (
+    GLOBAL_PREFIX,
+    LOAD_GLOBALS,
+    SAVE_GLOBALS,
+    SCRATCH,
+    InvalidWasm,
+    WasmModule,
+    instrument,
+)
 from .pages import PAGE, CommittedMemory, WasmImage
 
 _CONFIG = wasmtime.Config()
@@ -34,6 +44,9 @@ _CONFIG.consume_fuel = True
 ENGINE = wasmtime.Engine(_CONFIG)
 
 _COMPILED: dict[bytes, tuple[wasmtime.Module, list[int]]] = {}
+
+_HELPER_FUEL = 1_000_000  # the globals' save and load: two instructions and a store each
+_IN_SCRATCH: Any = object()  # the globals were saved by the helper, in the scratch memory
 
 START_INSTRUCTIONS = 300_000_000_000
 """The fuel of a module's start function (run once per instance, at install)."""
@@ -80,6 +93,8 @@ class WasmRuntime:
         self.memory: wasmtime.Memory | None = None  # memory 0, exported under any name
         self.table: wasmtime.Table | None = None
         for export in compiled_module.exports:
+            if export.name == SCRATCH:
+                continue
             item = exports.get(export.name)
             if isinstance(item, wasmtime.Memory) and self.memory is None:
                 self.memory = item
@@ -91,7 +106,10 @@ class WasmRuntime:
             if isinstance(g := exports.get(f"{GLOBAL_PREFIX}{i}"), wasmtime.Global)
         ]
         self._kinds = [str(g.type(self.store).content) for g in self.globals]
-        self._saved: list[Any] | None = None
+        save, load = exports.get(SAVE_GLOBALS), exports.get(LOAD_GLOBALS)
+        self._save = save if isinstance(save, wasmtime.Func) else None
+        self._load = load if isinstance(load, wasmtime.Func) else None
+        self._saved: Any = None
         self.committed = CommittedMemory()
         self.committed.load(*self._live())
         self._fuel = 0
@@ -143,17 +161,28 @@ class WasmRuntime:
 
     def begin(self) -> None:
         """Keep what a trap of the coming execution must put back: the globals (the memory
-        is compared with the committed pages at the end)."""
+        is compared with the committed pages at the end). With the instrumented helper, one
+        call copies them all into the scratch memory."""
         store = self.store
-        self._saved = [g.value(store) for g in self.globals]
+        if self._save is not None:
+            store.set_fuel(_HELPER_FUEL)
+            self._save(store)
+            self._saved = _IN_SCRATCH
+        else:
+            self._saved = [g.value(store) for g in self.globals]
 
     def rollback(self) -> None:
         base, size = self._live()
         self.committed.revert(base, size)
-        if self._saved is not None:
-            for g, value in zip(self.globals, self._saved, strict=True):
+        saved = self._saved
+        if saved is _IN_SCRATCH and self._load is not None:
+            self.store.set_fuel(_HELPER_FUEL)
+            self._load(self.store)
+            self.store.set_fuel(0)
+        elif isinstance(saved, list):
+            for g, value in zip(self.globals, saved, strict=True):
                 g.set_value(self.store, value)
-            self._saved = None
+        self._saved = None
 
     def commit(self) -> None:
         base, size = self._live()
