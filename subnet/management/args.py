@@ -23,7 +23,7 @@ from .. import errors
 from ..errors import ErrorCode, Reject
 from ..ids import MANAGEMENT, Principal, SnapshotId
 from ..wasm.module import InvalidWasm, WasmModule
-from .store import MODULE_MAGIC, code_from_module
+from .store import code_from_module
 
 MAX_CONTROLLERS = 10
 LOCAL_ID_LENGTH = 8  # ``SnapshotId::LOCAL_ID_LENGTH_IN_BYTES``
@@ -150,16 +150,12 @@ def code(value: Any, name: str) -> type[Canister]:
     if isinstance(value, WasmModule):
         value = value.wasm
     if isinstance(value, bytes | bytearray):  # a module, or bytes the IC cannot decode as one
-        data = bytes(value)
-        if data.startswith(MODULE_MAGIC):  # a Python class's module bytes (a download's)
-            try:
-                return code_from_module(data)
-            except ValueError:
-                raise errors.invalid_wasm_module() from None
         try:
-            return WasmModule(data).canister_class()
+            return code_from_module(bytes(value))
         except InvalidWasm as exc:
             raise exc.reject() from None
+        except ValueError:  # a Python class's reference that does not resolve
+            raise errors.invalid_wasm_module() from None
     raise BadArgument(
         f"field {name}: expected a Canister subclass (the code to install), got {value!r}"
     )

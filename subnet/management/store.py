@@ -31,7 +31,7 @@ from actors.canister import Canister
 from ..codec import decode, encode
 from ..ids import SnapshotId
 from ..memory import PAGE_SIZE, MemoryImage, SparseBuffer
-from ..wasm.module import IMAGE_MAGIC, InvalidWasm, WasmModule, encode_image
+from ..wasm.module import IMAGE_MAGIC, WasmModule, encode_image
 from ..wasm.pages import WasmImage, page_digest
 
 WASM_CHUNK_SIZE = 1024 * 1024
@@ -250,15 +250,12 @@ def module_bytes(code: type[Canister] | None) -> bytes:
 
 
 def code_from_module(data: bytes) -> type[Canister]:
-    """Resolve module bytes (from a download) back to the canister class. Module bytes are
-    input (an upload, a state file): the class must be loaded already, nothing is imported."""
-    if data.startswith(b"\0asm"):
-        try:
-            return WasmModule(data).canister_class()
-        except InvalidWasm as exc:
-            raise ValueError(str(exc)) from None
+    """Resolve module bytes (from a download, an upload, a state file, ``install_code``) to
+    the canister class: a Python class's reference (the class must be loaded already, nothing
+    is imported), or a Wasm module. Raises ``ValueError``; for bytes that are no module, or a
+    module the IC refuses, :class:`~subnet.wasm.module.InvalidWasm` with the IC's text."""
     if not data.startswith(MODULE_MAGIC):
-        raise ValueError("the module is not a subnet canister reference")
+        return WasmModule(data).canister_class()
     try:
         ref, digest = data[len(MODULE_MAGIC) :].decode().splitlines()[:2]
         module_name, qualname = ref.split(":", 1)

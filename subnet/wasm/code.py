@@ -168,15 +168,11 @@ def reply_tuple(value: Any, n: int) -> tuple[Any, ...]:
 class WasmCode:
     """One canister's running instance of a Wasm module (``CanisterState.runtime``)."""
 
-    kind = "wasm"
-
     def __init__(self, module: WasmModule, system: Any) -> None:
         self.module = module
-        self.system = system
         cs = system._cs
         self.cs = cs
         self.runtime = WasmRuntime(module, cs.host, cs)
-        self.debug: list[str] = []
 
     # -- images (snapshots, saved state, all-or-nothing code changes) -----------------------
 
@@ -292,9 +288,7 @@ class WasmCode:
         try:
             self.runtime.execute(ex, export, closure, fuel)
         except WasmTrap as trap:
-            self.debug.extend(ex.debug)
             return ForeignResult(trap=self._trap_reject(trap, fuel), debug=ex.debug)
-        self.debug.extend(ex.debug)
         result = ForeignResult(certified_data=ex.certified_data, debug=ex.debug)
         if ex.response is not None:
             what, payload = ex.response
@@ -302,7 +296,7 @@ class WasmCode:
                 result.reject = payload
             else:
                 try:
-                    result.reply = (self._decode_reply(method, kind, payload),)
+                    result.reply = (self._decode_reply(method, payload),)
                 except (CandidError, ValueError) as exc:
                     return ForeignResult(
                         trap=Reject.from_error(
@@ -316,8 +310,9 @@ class WasmCode:
         return result
 
     def run_hook(self, export: str, args: tuple[Any, ...], caller: Principal) -> None:
-        """``canister_init``, the upgrade hooks and system tasks run as hooks: a trap raises
-        the reject (the management canister reverts the whole operation)."""
+        """``canister_init`` and the upgrade hooks, run for the management canister: a trap
+        raises the reject (it reverts the whole operation). What the hook printed is in the
+        trace either way."""
         kind = "init" if export in ("canister_init", "canister_post_upgrade") else "pre_upgrade"
         ex = Execution(kind, export, caller=caller._raw)
         if export in ("canister_init", "canister_post_upgrade"):
@@ -340,10 +335,13 @@ class WasmCode:
             self.runtime.execute(ex, export, None, fuel)
         except WasmTrap as trap:
             self.runtime.rollback()
-            self.debug.extend(ex.debug)
             raise self._trap_reject(trap, fuel) from None
+        finally:
+            trace = getattr(self.cs.host, "trace", None)
+            if trace is not None:
+                for line in ex.debug:
+                    trace.emit("debug_print", self.cs.id, export, (line,))
         self.runtime.commit()
-        self.debug.extend(ex.debug)
         if ex.certified_data is not None:
             self.cs.certified_data = ex.certified_data
 
@@ -358,12 +356,12 @@ class WasmCode:
                 RejectCode.CANISTER_REJECT, result.reject, ErrorCode.CanisterRejectedMessage
             )
         if result.reply is None:
-            raise _did_not_reply(self.cs.id)
+            raise did_not_reply(self.cs.id)
         return result.reply[0]
 
     # -- values across the boundary -----------------------------------------------------------
 
-    def _decode_reply(self, method: str, kind: str, payload: bytes) -> Any:
+    def _decode_reply(self, method: str, payload: bytes) -> Any:
         sig = self.module.methods.get(method)
         if sig is None:
             return reply_value(decode_args(payload, None))
@@ -450,7 +448,3 @@ def _decode_error(cid: Principal, method: str, detail: str) -> Reject:
         f"Error from Canister {cid}: Canister called `ic0.trap` with message: 'IDL error: "
         f"{detail}'",
     )
-
-
-def _did_not_reply(cid: Principal) -> Reject:
-    return did_not_reply(cid)

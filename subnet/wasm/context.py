@@ -72,5 +72,3 @@ class Execution:
     calls: list[PerformedCall] = field(default_factory=list)
     debug: list[str] = field(default_factory=list)
     certified_data: bytes | None = None
-    cycles_available: int = 0
-    cycles_refunded: int = 0

@@ -163,6 +163,9 @@ class WasmModule:
     init_args: tuple[CandidType, ...] | None = field(init=False, default=None)
     service: str | None = field(init=False, default=None)
     _hash: bytes | None = field(init=False, default=None, repr=False)
+    _instrumented: tuple[bytes, list[int], list[str]] | None = field(
+        init=False, default=None, repr=False
+    )
 
     def __post_init__(self) -> None:
         if not isinstance(self.wasm, bytes | bytearray | memoryview):
@@ -184,10 +187,18 @@ class WasmModule:
         return self._hash
 
     @property
+    def instrumented(self) -> tuple[bytes, list[int], list[str]]:
+        """:func:`instrument` of the module (made once): the bytes the runtime compiles, and
+        the indices and types of the mutable globals."""
+        if self._instrumented is None:
+            self._instrumented = instrument(self.wasm)
+        return self._instrumented
+
+    @property
     def global_kinds(self) -> list[str]:
         """The types of the module's mutable globals, in index order (what a snapshot of it
         holds besides its memories)."""
-        return instrument(self.wasm)[2]
+        return self.instrumented[2]
 
     def canister_class(self) -> type[Canister]:
         """The canister class the engine installs for this module (one per module hash).

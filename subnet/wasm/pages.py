@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .module import IMAGE_MAGIC, decode_image, encode_image
+from .module import decode_image, encode_image
 
 PAGE = 65536
 """The Wasm page, and the unit of comparison and sharing."""
@@ -92,21 +92,14 @@ def page_digest(memory: bytes | memoryview) -> bytes:
     return hashlib.sha256(digests).digest()
 
 
-def is_image(image: object) -> bool:
-    """Whether ``image`` is a Wasm canister's heap image (as an object or as bytes)."""
-    return isinstance(image, WasmImage) or (
-        isinstance(image, bytes) and image.startswith(IMAGE_MAGIC)
-    )
-
-
 class CommittedMemory:
     """The committed pages of one linear memory, and the comparisons against the live one.
 
     ``base``/``size`` are given on every call: the live memory moves when it grows."""
 
-    def __init__(self, pages: Sequence[bytes] = ()) -> None:
-        self.pages: list[bytes] = list(pages)
-        self.digests: list[bytes | None] = [None] * len(self.pages)
+    def __init__(self) -> None:
+        self.pages: list[bytes] = []
+        self.digests: list[bytes | None] = []
 
     def load(self, base: int, size: int) -> None:
         """Take every page of the live memory as committed (a fresh instance)."""

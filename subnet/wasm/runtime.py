@@ -35,7 +35,6 @@ from .module import (
     SCRATCH,
     InvalidWasm,
     WasmModule,
-    instrument,
 )
 from .pages import PAGE, CommittedMemory, WasmImage
 
@@ -57,7 +56,7 @@ def compiled(module: WasmModule) -> tuple[wasmtime.Module, list[int]]:
     key = module.module_hash
     hit = _COMPILED.get(key)
     if hit is None:
-        wasm, mutable, _ = instrument(module.wasm)
+        wasm, mutable, _ = module.instrumented
         try:
             compiled_module = wasmtime.Module(ENGINE, wasm)
         except wasmtime.WasmtimeError as exc:
@@ -192,9 +191,6 @@ class WasmRuntime:
     def instructions_used(self) -> int:
         """Instructions (fuel) the execution in progress has used so far."""
         return self._fuel - self.store.get_fuel()
-
-    def has_export(self, name: str) -> bool:
-        return name in self.module.exports
 
     def execute(
         self,
