@@ -129,8 +129,7 @@ class Engine(Executor):
         return StepInfo(self.steps, self.time - self.step_ns, *done)
 
     def _step(self) -> Done | None:
-        """One step; returns (kind, canister, method, outcome) or None. The hot loop (and
-        :meth:`run_until_idle` has it inlined: keep the two alike)."""
+        """One step; returns (kind, canister, method, outcome) or None."""
         if self.before_step:
             for hook in self.before_step:
                 hook(self)
@@ -140,41 +139,8 @@ class Engine(Executor):
             done = self.execute_subnet_message(req)
         elif ready := self._ready:
             index = self.strategy.choose(ready) if len(ready) > 1 else 0
-            sid = ready[index]
-            src = self._sources[sid]
-            # src is a Source (a FIFO) when kind is "request" or "ingress", else a OneShot (a
-            # response, or a system task: a due timer, a heartbeat, the low-memory hook): the
-            # kind string tells them apart (no isinstance in the hot loop), which mypy cannot
-            # follow
-            kind = src.kind
             self.steps += 1
-            if kind == "response":
-                del ready[index]
-                del self._sources[sid]
-                done = self.execute_response(src.canister, src.item)  # type: ignore[union-attr]
-            elif kind == "request":
-                items = src.items  # type: ignore[union-attr]
-                item = items.pop(0)  # type: ignore[call-arg]  # a pair queue: always a list
-                if not items:
-                    del ready[index]
-                    emptied = self._emptied
-                    emptied.append(src)  # type: ignore[arg-type]
-                    if len(emptied) >= SWEEP_EVERY:
-                        self.forget_empty_queues()
-                done = self.execute_request(src.canister, item, kind)
-            elif kind == "ingress":
-                items = src.items  # type: ignore[union-attr]
-                if type(items) is list:
-                    item = items.pop(0)
-                else:  # a long ingress queue: a deque
-                    item = items.popleft()  # type: ignore[union-attr]
-                if not items:
-                    del ready[index]
-                done = self.execute_request(src.canister, item, kind)
-            else:
-                del ready[index]
-                del self._sources[sid]
-                done = self.execute_task(src.canister, kind, src.item)  # type: ignore[union-attr]
+            done = self._take(ready, index)
         else:
             return None
         self.time = now = self.time + self.step_ns
@@ -187,6 +153,44 @@ class Engine(Executor):
                 after(self, done)
         return done
 
+    def _take(self, ready: Any, index: int) -> Done:
+        """Run the next message of the ready source at ``index``: the part of a step that
+        :meth:`_step` and :meth:`run_until_idle` share.
+
+        The source is a ``Source`` (a FIFO) when its kind is "request" or "ingress", else a
+        ``OneShot`` (a response, or a system task: a due timer, a heartbeat, the low-memory
+        hook): the kind string tells them apart (no isinstance in the hot loop), which mypy
+        cannot follow."""
+        sid = ready[index]
+        src = self._sources[sid]
+        kind = src.kind
+        if kind == "response":
+            del ready[index]
+            del self._sources[sid]
+            return self.execute_response(src.canister, src.item)  # type: ignore[union-attr]
+        if kind == "request":
+            items = src.items  # type: ignore[union-attr]
+            item = items.pop(0)  # type: ignore[call-arg]  # a pair queue: always a list
+            if not items:
+                del ready[index]
+                emptied = self._emptied
+                emptied.append(src)  # type: ignore[arg-type]
+                if len(emptied) >= SWEEP_EVERY:
+                    self.forget_empty_queues()
+            return self.execute_request(src.canister, item, kind)
+        if kind == "ingress":
+            items = src.items  # type: ignore[union-attr]
+            if type(items) is list:
+                item = items.pop(0)
+            else:  # a long ingress queue: a deque
+                item = items.popleft()  # type: ignore[union-attr]
+            if not items:
+                del ready[index]
+            return self.execute_request(src.canister, item, kind)
+        del ready[index]
+        del self._sources[sid]
+        return self.execute_task(src.canister, kind, src.item)  # type: ignore[union-attr]
+
     def run_until_idle(self, max_steps: int | None = None) -> int:
         """Step until nothing is left (or ``max_steps``); returns the number of steps taken.
 
@@ -194,16 +198,14 @@ class Engine(Executor):
         a few short-lived objects, and frequent collections of a large, live subnet cost more
         than the steps themselves (docs/performance.md). The setting is restored on return.
 
-        The loop is :meth:`_step` inlined, for the common step (no observers, no subnet
-        message): what a step costs beyond the execution itself is the point of this loop.
+        The loop is :meth:`_step` without what the common step does not need (observers, a
+        subnet message): what a step costs beyond the execution itself is the point of it.
         """
         start = steps = self.steps  # every step taken adds one: the count is the difference
         stop = sys.maxsize if max_steps is None else steps + max_steps
-        step = self._step
+        step, take = self._step, self._take
         # none of these is replaced while a subnet runs (observers are added to the lists)
         before, after, subnet_queue = self.before_step, self.after_step, self._subnet_queue
-        sources = self._sources
-        emptied = self._emptied
         step_ns = self.step_ns
         with fewer_collections():
             ready = self._ready
@@ -217,36 +219,8 @@ class Engine(Executor):
                     choose = self.strategy.choose
                     continue
                 index = choose(ready) if len(ready) > 1 else 0
-                sid = ready[index]
-                src = sources[sid]
-                kind = src.kind
                 self.steps = steps = steps + 1
-                if kind == "response":
-                    del ready[index]
-                    del sources[sid]
-                    self.execute_response(src.canister, src.item)  # type: ignore[union-attr]
-                elif kind == "request":
-                    items = src.items  # type: ignore[union-attr]
-                    item = items.pop(0)  # type: ignore[call-arg]  # a pair queue: always a list
-                    if not items:
-                        del ready[index]
-                        emptied.append(src)  # type: ignore[arg-type]
-                        if len(emptied) >= SWEEP_EVERY:
-                            self.forget_empty_queues()
-                    self.execute_request(src.canister, item, kind)
-                elif kind == "ingress":
-                    items = src.items  # type: ignore[union-attr]
-                    if type(items) is list:
-                        item = items.pop(0)
-                    else:  # a long ingress queue: a deque
-                        item = items.popleft()  # type: ignore[union-attr]
-                    if not items:
-                        del ready[index]
-                    self.execute_request(src.canister, item, kind)
-                else:
-                    del ready[index]
-                    del sources[sid]
-                    self.execute_task(src.canister, kind, src.item)  # type: ignore[union-attr]
+                take(ready, index)
                 self.time = now = self.time + step_ns
                 if self._due <= now:  # a deadline, a timer or a new round: see fire_timers
                     self.fire_timers()
