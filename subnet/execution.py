@@ -623,18 +623,50 @@ class Executor(Router):
         if self._buffered is not None:
             self.flush_buffered()
         self._next_id = cont = self._next_id + 1
-        self._next_id = cb_id = cont + 1
         table = cs.continuations
         slot = 0
         while slot in table:  # the lowest free slot, as a slab allocator would give
             slot += 1
         table[slot] = cont
         cs.frames[cont] = coro
-        method = call.method
-        timeout = call.timeout
+        cb = self._register_call(
+            cs, ctx, target, call.method, args, recorded, cont, slot, call.timeout, None
+        )
+        # the common case, inlined (a queue was found only if the receiver was)
+        if queue is not None and receiver.status == "running":  # type: ignore[union-attr]
+            items = queue.items
+            if not items:
+                ready = self._ready
+                if type(ready) is ReadySet:
+                    insort(ready, queue.id)
+                else:
+                    ready.add(queue.id)
+            items.append(cb)
+        else:
+            self._send(cb, version_during)
+        return "await"
+
+    def _register_call(
+        self,
+        cs: CanisterState,
+        ctx: CallContext,
+        target: Principal,
+        method: str,
+        args: tuple[Any, ...],
+        recorded: Any,
+        cont: int,
+        slot: int,
+        timeout: int | None,
+        closure: Any,
+    ) -> Callback:
+        """Register the callback of a call made at commit (a Python frame's or foreign
+        code's: the same rules), record the call event, and watch a bounded-wait call's
+        deadline. The callback is the request it sends, too (one record)."""
+        self._next_id = cb_id = self._next_id + 1
         deadline = 0 if timeout is None else call_deadline(self.time, timeout)
-        # the callback is the request it sends, too (one record)
-        cb = Callback(cs.id, target, method, args, cb_id, None, deadline, ctx.id, cont, slot)
+        cb = Callback(
+            cs.id, target, method, args, cb_id, None, deadline, ctx.id, cont, slot, closure
+        )
         self._callbacks[cb_id] = cb
         cs.callbacks[cb_id] = cb
         ctx.outstanding += 1
@@ -650,23 +682,18 @@ class Executor(Router):
         )
         if deadline:
             self.watch_deadline(deadline, cb_id)
-        # the common case, inlined (a queue was found only if the receiver was)
-        if queue is not None and receiver.status == "running":  # type: ignore[union-attr]
-            items = queue.items
-            if not items:
-                ready = self._ready
-                if type(ready) is ReadySet:
-                    insort(ready, queue.id)
-                else:
-                    ready.add(queue.id)
-            items.append(cb)
-        elif not target._raw and _wrong_sender_version(args, version_during):
+        return cb
+
+    def _send(self, cb: Callback, version_during: int) -> None:
+        """Send a registered call's request; a management call whose
+        ``sender_canister_version`` is not the caller's is answered at once instead."""
+        args = cb.args
+        if not cb.receiver._raw and _wrong_sender_version(args, version_during):
             given = args[0]["sender_canister_version"]
             rej = errors.sender_version_mismatch(given, version_during).for_canister_caller()
-            self.deliver_response(cb_id, None, rej)
+            self.deliver_response(cb.callback_id, None, rej)
         else:
             self.enqueue_request(cb)
-        return "await"
 
     def _execute_foreign(
         self,
@@ -741,46 +768,22 @@ class Executor(Router):
         continuation, a slot of its memory) to a continuation id, as for Python frames."""
         target = call.target
         self._next_id = cont = self._next_id + 1
-        self._next_id = cb_id = cont + 1
         (_, slot), _, _ = call.closure
         cs.continuations[slot] = cont
-        timeout = call.timeout
-        deadline = 0 if timeout is None else call_deadline(self.time, timeout)
-        cb = Callback(
-            cs.id,
+        recorded = frozen(call.args) if target._raw else None
+        cb = self._register_call(
+            cs,
+            ctx,
             target,
             call.method,
             call.args,
-            cb_id,
-            None,
-            deadline,
-            ctx.id,
+            recorded,
             cont,
             slot,
+            call.timeout,
             call.closure,
         )
-        self._callbacks[cb_id] = cb
-        cs.callbacks[cb_id] = cb
-        ctx.outstanding += 1
-        recorded = frozen(call.args) if target._raw else None
-        self._raw(
-            (
-                self.steps,
-                self.time,
-                "call",
-                cs.id,
-                call.method,
-                (ctx.id, cb_id, target, cont, slot, recorded),
-            )
-        )
-        if deadline:
-            self.watch_deadline(deadline, cb_id)
-        if not target._raw and _wrong_sender_version(call.args, version_during):
-            given = call.args[0]["sender_canister_version"]
-            rej = errors.sender_version_mismatch(given, version_during).for_canister_caller()
-            self.deliver_response(cb_id, None, rej)
-        else:
-            self.enqueue_request(cb)
+        self._send(cb, version_during)
 
     def _respond_foreign(
         self,
