@@ -12,13 +12,6 @@ from typing import Any
 
 from ..errors import Reject
 
-ENTRY_KINDS = ("update", "query", "reply", "reject", "cleanup", "task", "init", "pre_upgrade")
-"""What an execution runs (``Execution.kind``): an update method, a query, a reply or reject
-callback, a cleanup callback, a system task (timer, heartbeat), or a lifecycle hook (``init``:
-``canister_init`` and ``canister_post_upgrade``, which get the install argument;
-``pre_upgrade``)."""
-
-
 class WasmTrap(Exception):
     """A trap of the module: a Wasm trap (``trap`` is the IC's trap-code text), an explicit
     ``ic0.trap`` (``called`` is its message), a contract violation, or running out of fuel."""
@@ -58,6 +51,9 @@ class PerformedCall:
 class Execution:
     """What the ``ic0`` functions act on during one execution, and what it asked for."""
 
+    # what runs: "update", "query", "reply" / "reject" (a callback), "cleanup", "task" (a
+    # timer, a heartbeat), "init" (canister_init, canister_post_upgrade: they get the install
+    # argument) or "pre_upgrade"
     kind: str
     method: str = ""
     arg: bytes = b""
