@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import Reject
 
+
 class WasmTrap(Exception):
     """A trap of the module: a Wasm trap (``trap`` is the IC's trap-code text), an explicit
     ``ic0.trap`` (``called`` is its message), a contract violation, or running out of fuel."""
