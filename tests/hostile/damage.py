@@ -51,3 +51,42 @@ def nested(depth: int) -> Any:
     for _ in range(depth):
         value = [value]
     return value
+
+
+def replace_at(value: Any, path: tuple[Any, ...], change: Any) -> Any:
+    """``value`` with the thing at ``path`` changed by ``change(old) -> new`` (a copy; as it
+    was if an earlier change took the path away)."""
+    if not path:
+        return change(value)
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        if head not in value:
+            return value
+        copy = dict(value)
+        copy[head] = replace_at(value[head], rest, change)
+        return copy
+    if not isinstance(value, list | tuple) or not (type(head) is int and 0 <= head < len(value)):
+        return value
+    items = list(value)
+    items[head] = replace_at(value[head], rest, change)
+    return tuple(items) if isinstance(value, tuple) else items
+
+
+def reshaped(old: Any, how: str, junk: Any) -> Any:
+    """A structural injury of a decoded document's value ``old``: ``remove`` its first entry,
+    ``add`` ``junk`` to it, nest it ``deep``, ``negate`` an integer; else ``junk`` itself."""
+    if how == "remove" and isinstance(old, dict) and old:
+        copy = dict(old)
+        del copy[next(iter(copy))]
+        return copy
+    if how == "remove" and isinstance(old, list | tuple) and old:
+        return type(old)(list(old)[1:])
+    if how == "add" and isinstance(old, dict):
+        return {**old, "unexpected": junk}
+    if how == "add" and isinstance(old, list | tuple):
+        return type(old)([*old, junk])
+    if how == "deep":
+        return nested(390)
+    if how == "negate" and isinstance(old, int) and not isinstance(old, bool):
+        return -old - 1
+    return junk

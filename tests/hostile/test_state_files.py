@@ -29,7 +29,14 @@ from subnet.codec import decode, decode_document, encode
 from subnet.ids import Principal
 from subnet.management.store import MODULE_MAGIC
 from tests.hostile import Outcome, must, subnet
-from tests.hostile.damage import TAGGED, TOO_MANY_DIGITS, damaged, nested, unpack
+from tests.hostile.damage import (
+    TAGGED,
+    TOO_MANY_DIGITS,
+    damaged,
+    replace_at,
+    reshaped,
+    unpack,
+)
 from tests.support.cli import STORE_MODULE
 
 CONFIG = """
@@ -230,27 +237,6 @@ def paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]
             yield from paths(value[index], (*prefix, index))
 
 
-def replace_at(value: Any, path: tuple[Any, ...], change: Any) -> Any:
-    """``value`` with the thing at ``path`` changed by ``change(old) -> new`` (a copy; as it
-    was if an earlier change took the path away)."""
-    if not path:
-        return change(value)
-    head, rest = path[0], path[1:]
-    if isinstance(value, dict) and head not in value:
-        return value
-    if isinstance(value, list | tuple) and not (type(head) is int and 0 <= head < len(value)):
-        return value
-    if not isinstance(value, dict | list | tuple):
-        return value
-    if isinstance(value, dict):
-        copy = dict(value)
-        copy[head] = replace_at(value[head], rest, change)
-        return copy
-    items = list(value)
-    items[head] = replace_at(value[head], rest, change)
-    return tuple(items) if isinstance(value, tuple) else items
-
-
 @st.composite
 def structured(draw: st.DrawFn, body: dict[str, Any]) -> dict[str, Any]:
     """``body`` with one to three values inside it replaced, removed or added to."""
@@ -264,21 +250,7 @@ def structured(draw: st.DrawFn, body: dict[str, Any]) -> dict[str, Any]:
         def change(old: Any, how: str = how, junk: Any = junk, tweak: Any = tweak) -> Any:
             if how == "tweak":  # a value of the same type, another value
                 return tweak.get(type(old), junk)
-            if how == "remove" and isinstance(old, dict) and old:
-                copy = dict(old)
-                del copy[next(iter(copy))]
-                return copy
-            if how == "remove" and isinstance(old, list | tuple) and old:
-                return type(old)(list(old)[1:])
-            if how == "add" and isinstance(old, dict):
-                return {**old, "unexpected": junk}
-            if how == "add" and isinstance(old, list | tuple):
-                return type(old)([*old, junk])
-            if how == "deep":
-                return nested(390)
-            if how == "negate" and isinstance(old, int) and not isinstance(old, bool):
-                return -old - 1
-            return junk
+            return reshaped(old, how, junk)
 
         body = replace_at(body, path, change)
     return body

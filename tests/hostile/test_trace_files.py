@@ -25,7 +25,14 @@ from subnet.codec import decode, encode
 from subnet.ids import Principal
 from subnet.trace import TraceError, decode_trace
 from tests.hostile import Outcome, subnet
-from tests.hostile.damage import TAGGED, TOO_MANY_DIGITS, damaged, nested, unpack
+from tests.hostile.damage import (
+    TAGGED,
+    TOO_MANY_DIGITS,
+    damaged,
+    replace_at,
+    reshaped,
+    unpack,
+)
 from tests.support import SCENARIOS
 
 PROPERTY = settings(deadline=None, suppress_health_check=list(HealthCheck))
@@ -175,25 +182,6 @@ def paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]
             yield from paths(item, (*prefix, index))
 
 
-def replace_at(value: Any, path: tuple[Any, ...], change: Any) -> Any:
-    """``value`` with the thing at ``path`` changed by ``change(old) -> new`` (a copy; as it
-    was if an earlier change took the path away)."""
-    if not path:
-        return change(value)
-    head, rest = path[0], path[1:]
-    if isinstance(value, dict):
-        if head not in value:
-            return value
-        copy = dict(value)
-        copy[head] = replace_at(value[head], rest, change)
-        return copy
-    if not isinstance(value, list | tuple) or not (type(head) is int and 0 <= head < len(value)):
-        return value
-    items = list(value)
-    items[head] = replace_at(value[head], rest, change)
-    return tuple(items) if isinstance(value, tuple) else items
-
-
 _PLACES: dict[bytes, list[tuple[Any, ...]]] = {}
 
 
@@ -215,23 +203,9 @@ def structured(draw: st.DrawFn, traces: Traces, data: bytes) -> dict[str, Any]:
         value = draw(junk(traces))
 
         def change(old: Any, how: str = how, value: Any = value) -> Any:
-            if how == "remove" and isinstance(old, dict) and old:
-                copy = dict(old)
-                del copy[next(iter(copy))]
-                return copy
-            if how == "remove" and isinstance(old, list | tuple) and old:
-                return type(old)(list(old)[1:])
-            if how == "add" and isinstance(old, dict):
-                return {**old, "unexpected": value}
-            if how == "add" and isinstance(old, list | tuple):
-                return type(old)([*old, value])
-            if how == "deep":
-                return nested(390)
-            if how == "negate" and isinstance(old, int) and not isinstance(old, bool):
-                return -old - 1
             if how == "swap" and isinstance(old, list | tuple) and len(old) > 1:
                 return type(old)([old[-1], *old[1:-1], old[0]])
-            return value
+            return reshaped(old, how, value)
 
         doc = replace_at(doc, path, change)
     return doc
