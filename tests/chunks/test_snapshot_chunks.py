@@ -11,7 +11,7 @@ from subnet.records import ChunkHash
 from tests.canisters import GrowCounter
 from tests.support import fingerprint
 from tests.support.chunks import MiB, hexs, rejected, sha, store_error, upload_all
-from tests.support.snapshots import download, take, upload_data
+from tests.support.snapshots import download, take, upload_data, upload_metadata
 
 pytestmark = pytest.mark.anyio
 
@@ -104,15 +104,7 @@ async def test_upload_chunks_into_an_uploaded_snapshot_and_load_it():
         await c.call("inc")
         s = await take(net, c.id)
         meta, module, heap, stable = await download(ic, c.id, s.id)
-        up = await ic.upload_canister_snapshot_metadata(
-            canister_id=c.id,
-            wasm_module_size=len(module),
-            wasm_memory_size=len(heap),
-            stable_memory_size=len(stable),
-            global_timer=meta.global_timer,
-            on_low_wasm_memory_hook_status=meta.on_low_wasm_memory_hook_status,
-            checksum=meta.checksum,
-        )
+        up = await upload_metadata(ic, c.id, meta, module, heap, stable, checksum=meta.checksum)
         await upload_data(ic, c.id, up.snapshot_id, "wasm_module", module)
         await upload_data(ic, c.id, up.snapshot_id, "main_memory", heap)
         await upload_data(ic, c.id, up.snapshot_id, "stable_memory", stable)
@@ -202,15 +194,7 @@ async def test_the_checksum_covers_the_chunks():
         await upload_all(net, c.id, [b"vouched"])
         s = await take(net, c.id)
         meta, module, heap, stable = await download(ic, c.id, s.id)
-        up = await ic.upload_canister_snapshot_metadata(
-            canister_id=c.id,
-            wasm_module_size=len(module),
-            wasm_memory_size=len(heap),
-            stable_memory_size=len(stable),
-            global_timer=meta.global_timer,
-            on_low_wasm_memory_hook_status=meta.on_low_wasm_memory_hook_status,
-            checksum=meta.checksum,
-        )
+        up = await upload_metadata(ic, c.id, meta, module, heap, stable, checksum=meta.checksum)
         await upload_data(ic, c.id, up.snapshot_id, "wasm_module", module)
         await upload_data(ic, c.id, up.snapshot_id, "main_memory", heap)
         await ic.upload_canister_snapshot_data(

@@ -58,9 +58,9 @@ async def upload_data(ic, cid, sid, kind, data, slice_size=MAX_SLICE):
         )
 
 
-async def download_upload(ic, cid, sid, target, **metadata):
-    """ST ``download_upload_snapshot``: download ``sid`` of ``cid`` and upload it to ``target``."""
-    meta, module, heap, stable = await download(ic, cid, sid)
+async def upload_metadata(ic, target, meta, module, heap, stable, **metadata):
+    """Upload the metadata of a downloaded snapshot (``meta`` and its three memories) to
+    ``target``; ``metadata`` adds or overrides fields."""
     fields = dict(
         wasm_module_size=len(module),
         wasm_memory_size=len(heap),
@@ -70,7 +70,13 @@ async def download_upload(ic, cid, sid, target, **metadata):
         on_low_wasm_memory_hook_status=meta.on_low_wasm_memory_hook_status,
     )
     fields.update(metadata)
-    up = await ic.upload_canister_snapshot_metadata(canister_id=target, **fields)
+    return await ic.upload_canister_snapshot_metadata(canister_id=target, **fields)
+
+
+async def download_upload(ic, cid, sid, target, **metadata):
+    """ST ``download_upload_snapshot``: download ``sid`` of ``cid`` and upload it to ``target``."""
+    meta, module, heap, stable = await download(ic, cid, sid)
+    up = await upload_metadata(ic, target, meta, module, heap, stable, **metadata)
     await upload_data(ic, target, up.snapshot_id, "wasm_module", module)
     await upload_data(ic, target, up.snapshot_id, "main_memory", heap)
     await upload_data(ic, target, up.snapshot_id, "stable_memory", stable)
