@@ -409,7 +409,7 @@ class Subnet:
         for event in reversed(self.engine.trace.raw):
             if event[2] != "exec":
                 continue
-            kind = _RUNAWAY_KINDS.get(event[5][0], str(event[5][0]))
+            kind = _RUNAWAY_KINDS.get(event[5], str(event[5]))  # the exec's first field
             cid = event[3]
             key = (kind, names.get(cid, str(cid)), event[4])
             counts[key] = counts.get(key, 0) + 1
@@ -499,7 +499,7 @@ class Subnet:
             **(extra_meta or {}),
         }
         states = self._states.states if self._states is not None else None
-        return encode_trace(meta, self.engine.decisions, self.engine.trace.raw, states)
+        return encode_trace(meta, self.engine.decisions, self.engine.trace.rows(), states)
 
     def record_states(self) -> None:
         """From now on, record after every step what changed in each canister, for the trace

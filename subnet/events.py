@@ -154,7 +154,9 @@ class Recorder:
     """The events of one run, in order, plus the hazards among them.
 
     The engine's hot paths append plain tuples to ``raw`` directly; everything else goes
-    through :meth:`emit` and :meth:`hazard`, which stamp the event with the ``clock``.
+    through :meth:`emit` and :meth:`hazard`, which stamp the event with the ``clock``. A raw
+    event is flat: ``(step, time, kind, canister, method, *data)``, one tuple per event (an
+    :class:`Event` is made from it when asked for: :attr:`events`, :meth:`rows`).
     """
 
     __slots__ = ("_events", "clock", "hazards", "raw")
@@ -170,14 +172,20 @@ class Recorder:
         done = len(self._events)
         if done < len(self.raw):
             make = Event._make
-            self._events.extend(make(e) for e in self.raw[done:])
+            self._events.extend(make((*e[:5], e[5:])) for e in self.raw[done:])
         return self._events
+
+    def rows(self) -> Iterator[tuple[Any, ...]]:
+        """Every event as ``(step, time, kind, canister, method, data)``, made as it is read
+        (kept nowhere: saving a long trace does not hold it twice)."""
+        for e in self.raw:
+            yield (*e[:5], e[5:])
 
     def emit(
         self, kind: str, canister: Principal | None, method: str, data: tuple[Any, ...] = ()
     ) -> None:
         step, time = self.clock()
-        self.raw.append((step, time, kind, canister, method, data))
+        self.raw.append((step, time, kind, canister, method, *data))
 
     def hazard(
         self, kind: str, canister: Principal, explanation: str, details: dict[str, Any]
@@ -186,7 +194,7 @@ class Recorder:
         step, time = self.clock()
         self.hazards.append(Hazard(step, time, kind, canister, explanation, dict(details)))
         self.raw.append(
-            (step, time, "hazard", canister, kind, (explanation, tuple(sorted(details.items()))))
+            (step, time, "hazard", canister, kind, explanation, tuple(sorted(details.items())))
         )
 
     def __len__(self) -> int:

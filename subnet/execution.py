@@ -189,7 +189,7 @@ class Executor(Router):
             or (kind == LOW_MEMORY and cs.hook_status != "ready")
         ):
             # uninstalled, stopped, or the hook's condition no longer holds: nothing runs
-            self._raw((self.steps, self.time, "exec", cs.id, kind, (kind, 0, "dropped")))
+            self._raw((self.steps, self.time, "exec", cs.id, kind, kind, 0, "dropped"))
             return (kind, cs.id, kind, "dropped")
         if kind == LOW_MEMORY:
             cs.hook_status = "executed"  # taken from the task queue (``TaskQueue::pop_front``)
@@ -199,7 +199,7 @@ class Executor(Router):
         code = cs.code
         hook = getattr(code, "global_timer", None) if code is not None else None
         if hook is None or cs.status != "running":
-            self._raw((self.steps, self.time, "timer_skipped", cs.id, "", (deadline,)))
+            self._raw((self.steps, self.time, "timer_skipped", cs.id, "", deadline))
             return ("timer", cs.id, "global_timer", "dropped")
         return self._run_task(cs, hook, "global_timer", "timer")
 
@@ -217,7 +217,7 @@ class Executor(Router):
             outcome = self._execute_foreign(cs, ctx, "task", name, ())
         else:
             outcome = self._execute(cs, ctx, info, ())
-        self._raw((self.steps, self.time, "exec", cs.id, name, (kind, ctx_id, outcome)))
+        self._raw((self.steps, self.time, "exec", cs.id, name, kind, ctx_id, outcome))
         return (kind, cs.id, name, outcome)
 
     def execute_subnet_message(self, req: Request) -> Done:
@@ -268,7 +268,7 @@ class Executor(Router):
             outcome = self._execute_foreign(cs, ctx, info.kind, method, args)
         else:
             outcome = self._execute(cs, ctx, info, args)
-        self._raw((self.steps, self.time, "exec", cs.id, method, (kind, ctx_id, outcome)))
+        self._raw((self.steps, self.time, "exec", cs.id, method, kind, ctx_id, outcome))
         return (kind, cs.id, method, outcome)
 
     @staticmethod
@@ -345,7 +345,11 @@ class Executor(Router):
                 "exec",
                 cs.id,
                 method,
-                ("response", ctx.id, outcome, cb.id, answer),
+                "response",
+                ctx.id,
+                outcome,
+                cb.id,
+                answer,
             )
         )
         return ("response", cs.id, method, outcome)
@@ -570,7 +574,7 @@ class Executor(Router):
         # close_if_done's common case, inlined: answered, nothing outstanding
         contexts = cs.call_contexts
         if contexts.pop(ctx.id, None) is not None:
-            self._raw((self.steps, self.time, "context_closed", cs.id, ctx.method, (ctx.id,)))
+            self._raw((self.steps, self.time, "context_closed", cs.id, ctx.method, ctx.id))
         if cs.status == "stopping" and not contexts:
             self.finish_stop(cs)
         return kind
@@ -677,7 +681,12 @@ class Executor(Router):
                 "call",
                 cs.id,
                 method,
-                (ctx.id, cb_id, target, cont, slot, recorded),
+                ctx.id,
+                cb_id,
+                target,
+                cont,
+                slot,
+                recorded,
             )
         )
         if deadline:
@@ -845,7 +854,11 @@ class Executor(Router):
                 "exec",
                 cs.id,
                 ctx.method,
-                ("response", ctx.id, outcome, cb.id, answer),
+                "response",
+                ctx.id,
+                outcome,
+                cb.id,
+                answer,
             )
         )
         return ("response", cs.id, ctx.method, outcome)

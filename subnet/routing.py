@@ -425,7 +425,7 @@ class Router:
                 )
             self.respond(ctx, None, error)
         if cs.call_contexts.pop(ctx.id, None) is not None:
-            self._raw((self.steps, self.time, "context_closed", cs.id, ctx.method, (ctx.id,)))
+            self._raw((self.steps, self.time, "context_closed", cs.id, ctx.method, ctx.id))
         if cs.status == "stopping" and not cs.call_contexts:
             self.finish_stop(cs)
 
@@ -488,7 +488,7 @@ class Router:
             self._next_source = sid = self._next_source + 1
             self._sources[sid] = OneShot(sid, TIMER, cs, deadline)
             self._ready.add(sid)
-            self._raw((self.steps, self.time, "timer_due", cid, "", (deadline,)))
+            self._raw((self.steps, self.time, "timer_due", cid, "", deadline))
         if now >= self._next_round:
             self._next_round = self._round_after(now)
             if self._with_tasks:
@@ -552,7 +552,7 @@ class Router:
             self._ready.add(sid)
         self._expired.add(cb.id)
         self._raw(
-            (self.steps, self.time, "expired", cb.canister, cb.method, (cb.id, cb.target, reason))
+            (self.steps, self.time, "expired", cb.canister, cb.method, cb.id, cb.target, reason)
         )
         return reason
 

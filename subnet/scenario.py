@@ -125,3 +125,8 @@ def source_digest(spec: str | None) -> str | None:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
+
+
+def scenario_error(exc: BaseException) -> str:
+    """One line for what a scenario raised: its type and message."""
+    return f"{type(exc).__name__}: {exc}".rstrip(": ")

@@ -15,7 +15,7 @@ writes with one :class:`TraceError`.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,7 @@ class TraceFile:
 def encode_trace(
     meta: dict[str, Any],
     decisions: list[int],
-    events: Sequence[tuple[Any, ...]],
+    events: Iterable[tuple[Any, ...]],
     states: list[dict[str, Any]] | None = None,
 ) -> bytes:
     doc: dict[str, Any] = {
@@ -312,6 +312,8 @@ def _meta(value: Any) -> dict[str, Any]:
         _str(value["scenario_sha256"], "the scenario's SHA-256")
     if "backend" in value:
         _str(value["backend"], "the backend", ("asyncio", "trio"))
+    if "scenario_error" in value:  # ``subnet run`` of a scenario that raised: what it raised
+        _str(value["scenario_error"], "the scenario's error")
     if "explore" in value:
         _explore_settings(value["explore"])
     if "failure" in value:

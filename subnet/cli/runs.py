@@ -8,6 +8,7 @@ import contextlib
 import io
 import os
 import sys
+import traceback
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import Executor
 from pathlib import Path
@@ -21,7 +22,13 @@ from ..codec import write_atomic
 from ..events import HAZARDS
 from ..ids import Principal
 from ..picture import sequence_svg
-from ..scenario import ScenarioError, load_scenario, scenario_file, source_digest
+from ..scenario import (
+    ScenarioError,
+    load_scenario,
+    scenario_error,
+    scenario_file,
+    source_digest,
+)
 from ..strategies import ReplayDivergence
 from ..trace import TraceError, load_trace
 from ..viewer import trace_page
@@ -41,12 +48,16 @@ def scenario_function(spec: str) -> Callable[[Subnet], Coroutine[Any, Any, Any]]
 
 def cmd_run(args: argparse.Namespace) -> int:
     scenario = scenario_function(args.scenario)
+    failed: list[Exception] = []
 
     async def go() -> Subnet:
         async with Subnet(seed=args.seed, strategy=args.strategy, scenario=args.scenario) as net:
             if args.states:
                 net.record_states()
-            await scenario(net)
+            try:
+                await scenario(net)
+            except Exception as exc:  # the scenario's own failure: said plainly, trace kept
+                failed.append(exc)
             return net
 
     if args.states and not args.trace:
@@ -54,13 +65,42 @@ def cmd_run(args: argparse.Namespace) -> int:
     net = anyio.run(go, backend=args.backend)
     if args.trace:
         extra = {"scenario_sha256": source_digest(args.scenario), "backend": args.backend}
+        if failed:
+            extra["scenario_error"] = scenario_error(failed[0])
         write_atomic(args.trace, net.trace_bytes(extra))
         print(
             f"Trace written to {args.trace}: {len(net.trace)} events, "
             f"{len(net.hazards)} hazard(s).",
             file=sys.stderr,
         )
+    if failed:
+        raise CliError(
+            f"Scenario '{args.scenario}' failed at step {net.engine.steps}.",
+            *scenario_failure(failed[0]),
+        )
     return 0
+
+
+_LIBRARIES = (
+    str(Path(__file__).resolve().parent.parent),  # this package
+    str(Path(anyio.__file__).resolve().parent.parent),  # site-packages
+    str(Path(os.__file__).resolve().parent),  # the standard library
+)
+
+
+def scenario_failure(exc: BaseException) -> list[str]:
+    """What a scenario's exception says, and where in the scenario's own code (its file and
+    anything it imports from outside the libraries) it was raised: the lines a traceback
+    would show of it, without the simulator's and the event loop's frames."""
+    here = Path.cwd().resolve()
+    where = []
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = Path(frame.filename).resolve()
+        if str(path).startswith(_LIBRARIES):
+            continue
+        shown = path.relative_to(here) if path.is_relative_to(here) else path
+        where.append(f"at {shown}:{frame.lineno} in {frame.name}: {(frame.line or '').strip()}")
+    return [scenario_error(exc), *where]
 
 
 def _replay_scenario(args: argparse.Namespace, meta: dict[str, Any]) -> str:
@@ -137,10 +177,17 @@ def cmd_replay(args: argparse.Namespace) -> int:
                 f"{expected.get('kind')} at step {expected.get('step')})."
             )
             return 0
+    elif replayed.error != recorded.meta.get("scenario_error"):
+        said = recorded.meta.get("scenario_error") or "nothing"
+        _say(f"Replay of {args.trace} diverged: the scenario raised {replayed.error or 'nothing'}")
+        _say(f"  (when recorded: {said})")
+        _source_hint(recorded.meta, spec)
+        return 1
     elif events == recorded.events:
+        again = f"; the scenario failed again: {replayed.error}" if replayed.error else ""
         _say(
             f"Replayed {args.trace}: {len(events)} events, identical "
-            f"({sum(e.kind == 'hazard' for e in events)} hazard(s))."
+            f"({sum(e.kind == 'hazard' for e in events)} hazard(s)){again}."
         )
         return 0
     index = next(

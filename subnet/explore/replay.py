@@ -12,6 +12,7 @@ from ..api import Subnet
 from ..choices import Chooser
 from ..codec import describe
 from ..events import HAZARDS, Event
+from ..scenario import scenario_error
 from ..strategies import replay
 from ..trace import TraceError, TraceFile, decode_trace
 from .runner import Failure, RunResult, Scenario, Settings, run_once, settings_from_meta
@@ -70,10 +71,13 @@ def replay_failure(
 
 @dataclass
 class Replayed:
-    """What replaying a trace file gave: the events, and the failure for an explorer's trace."""
+    """What replaying a trace file gave: the events, and the failure for an explorer's trace;
+    for a ``subnet run`` trace, what the scenario raised (``error``, as
+    :func:`scenario_error` words it), if it raised."""
 
     events: list[Event]
     failure: Failure | None = None
+    error: str | None = None
 
 
 def replay_trace(
@@ -100,11 +104,15 @@ def replay_trace(
         return Replayed(events, result.failure)
     strategy = replay(recorded.decisions)  # every choice answered from the record
 
-    async def main() -> list[Event]:
+    async def main() -> Replayed:
+        error = None
         async with Subnet(
             seed=meta.get("seed", 0), strategy=strategy, scenario=meta.get("scenario")
         ) as net:
-            await loaded.run(net)
-            return decode_trace(net.trace_bytes()).events
+            try:
+                await loaded.run(net)
+            except Exception as exc:  # the scenario's own failure, as ``subnet run`` keeps it
+                error = scenario_error(exc)
+            return Replayed(decode_trace(net.trace_bytes()).events, error=error)
 
-    return Replayed(anyio.run(main, backend=backend))
+    return anyio.run(main, backend=backend)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from subnet import cli
 from tests.support import ROOT
-from tests.support.cli import fail
+from tests.support.cli import fail, run
 
 HAZARD_SCENARIO = """
 from actors.chat import Chat
@@ -53,3 +53,49 @@ def test_run_the_tutorial_scenario_and_bad_scenarios(tmp_path, monkeypatch, caps
     assert fail(capsys, "run empty.py")[0].startswith("Error: Scenario 'empty.py' has no")
     assert fail(capsys, "run missing.py")[0] == "Error: Cannot find scenario file 'missing.py'."
     assert fail(capsys, "replay missing.trace")[0] == "Error: Cannot read trace 'missing.trace'."
+
+
+FAILING_SCENARIO = """
+from actors.chat import Chat
+
+
+def check(messages):
+    assert messages == ["Bye"], f"the chat holds {messages}"
+
+
+async def scenario(net):
+    chat = await net.deploy(Chat, name="chat")
+    await chat.call("append", "Hi there!")
+    check(await chat.query("dump"))
+"""
+
+
+def test_a_failing_scenario_is_reported_with_its_own_lines_and_its_trace_kept(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "failing.py").write_text(FAILING_SCENARIO)
+    code, out, err = run(capsys, "run failing.py --trace f.trace")
+    assert code == cli.ERROR_EXIT and not any("Traceback" in line for line in err)
+    assert err[0].startswith("Trace written to f.trace: ")
+    assert err[1] == "Error: Scenario 'failing.py' failed at step 3."
+    assert err[2:] == [
+        "Caused by: AssertionError: the chat holds ['Hi there!']",
+        'Caused by: at failing.py:12 in scenario: check(await chat.query("dump"))',
+        "Caused by: at failing.py:6 in check: "
+        'assert messages == ["Bye"], f"the chat holds {messages}"',
+    ]
+    # the trace of the failed run replays: the same events, and the same failure
+    code, out, err = run(capsys, "replay f.trace")
+    assert code == 0 and out == [
+        "Replayed f.trace: 14 events, identical (0 hazard(s)); the scenario failed again: "
+        "AssertionError: the chat holds ['Hi there!']."
+    ]
+    # fixed since: the replay says the recorded failure is gone
+    (tmp_path / "failing.py").write_text(FAILING_SCENARIO.replace('["Bye"]', '["Hi there!"]'))
+    code, out, err = run(capsys, "replay f.trace")
+    assert code == 1 and out[:2] == [
+        "Replay of f.trace diverged: the scenario raised nothing",
+        "  (when recorded: AssertionError: the chat holds ['Hi there!'])",
+    ]
+    assert out[2].startswith("  hint: failing.py changed since the trace was recorded")
