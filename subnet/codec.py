@@ -105,28 +105,61 @@ def encode(value: Any) -> bytes:
         raise HeapError(str(exc) or type(exc).__name__) from None
 
 
-_SCALARS = frozenset({int, bool, float, type(None), Principal})
+_PRINCIPAL_BOUND = len(_PRINCIPAL_HEAD) + 2 + 29  # tag, bytes head, at most 29 bytes
+# the encodings with a small fixed bound (an int's depends on its digits)
+_FIXED_BOUND: dict[type, int] = {bool: 9, float: 9, type(None): 9, Principal: _PRINCIPAL_BOUND}
+_BOUND_ITEMS = 64  # items per container bounded without encoding; beyond, it is measured
+
+
+class _Measure(Exception):
+    """A value :func:`_bound` does not bound: its encoding is measured instead."""
+
+
+def _bound(value: Any, depth: int) -> int:
+    """An upper bound of the size of ``value``'s encoding, without encoding it (raises
+    :class:`_Measure` for what it does not bound: sets, deep or long containers, other
+    types). Integers count their digits: a bignum's bytes follow its tag and head."""
+    kind = type(value)
+    if kind is list or kind is tuple:
+        if depth > 4 or len(value) > _BOUND_ITEMS:
+            raise _Measure
+        bound = 9
+        fixed = _FIXED_BOUND
+        for item in value:  # the common items inline: ids, flags, small numbers
+            size = fixed.get(type(item))
+            bound += _bound(item, depth + 1) if size is None else size
+        return bound
+    size = _FIXED_BOUND.get(kind)
+    if size is not None:
+        return size
+    if kind is int:
+        bits: int = value.bit_length()
+        return bits // 8 + 13
+    if kind is bytes:
+        return len(value) + 9
+    if kind is str:
+        return 4 * len(value) + 9
+    if kind is dict:
+        if depth > 4 or len(value) > _BOUND_ITEMS:
+            raise _Measure
+        bound = 9
+        for key, item in value.items():
+            bound += _bound(key, depth + 1) + _bound(item, depth + 1)
+        return bound
+    raise _Measure
 
 
 def size_over(values: tuple[Any, ...], limit: int) -> int | None:
     """The size of a message payload (``values``, its arguments or its reply) when it is over
     ``limit`` bytes, else None. The size is that of the payload's CBOR encoding, close to
-    Candid's for the same values. Scalars and strings are bounded without encoding, so the
-    common small payload costs a loop over its items."""
-    bound = 0
-    for value in values:
-        kind = type(value)
-        if kind is bytes:
-            bound += len(value) + 9
-        elif kind is str:
-            bound += 4 * len(value) + 9
-        elif kind in _SCALARS:
-            bound += 32
-        else:
-            bound = limit + 1  # a container: measure it
-            break
-    if bound <= limit:
-        return None
+    Candid's for the same values. It is bounded first without encoding (:func:`_bound`), so
+    the common small payload costs a walk over its items; only a payload whose bound is over
+    the limit, or that is not bounded, is encoded."""
+    try:
+        if _bound(values, 0) <= limit:
+            return None
+    except _Measure:
+        pass
     try:
         size = len(encode(values))
     except HeapError:

@@ -543,6 +543,16 @@ def no_response() -> Reject:
     return Reject(RejectCode.CANISTER_ERROR, "No response")
 
 
+def ingress_no_wasm_module() -> Reject:
+    """537, from the ingress filter: an ingress message to a canister with no module is
+    refused before it is accepted (the filter's first check of ``canister_inspect_message``).
+
+    Source: ``rs/execution_environment/src/execution/inspect_message.rs``."""
+    return Reject.from_error(
+        ErrorCode.CanisterWasmModuleNotFound, "Requested canister has no wasm module"
+    )
+
+
 def wasm_module_not_found(canister_id: PrincipalLike) -> Reject:
     """537: a message (or an upgrade) reached a canister that has no module installed.
 
@@ -681,6 +691,20 @@ def stop_request_cancelled(canister_id: PrincipalLike) -> Reject:
         ErrorCode.CanisterStoppingCancelled,
         f"Canister {_text(canister_id)}'s stop request was cancelled.",
     )
+
+
+STOP_TIMEOUT_TEXT = "Stop canister request timed out"
+
+
+def stop_request_timed_out() -> Reject:
+    """206: a ``stop_canister`` still pending ``STOP_CANISTER_TIMEOUT_DURATION`` (5 minutes)
+    after it was executed is answered with a timeout; the canister stays stopping. A calling
+    canister gets the same reject code and text, without the error code.
+
+    Source: the replica's scheduler (stop canister requests timed out at the start of a
+    round), ``rs/execution_environment/src/scheduler/tests``; the text as the error code
+    table words it."""
+    return Reject.from_error(ErrorCode.StopCanisterRequestTimeout, STOP_TIMEOUT_TEXT)
 
 
 # --- the management canister: arguments --------------------------------------------------------

@@ -55,7 +55,10 @@ from .queues import OneShot, ReadySet
 from .routing import Done, Router, call_deadline, decode_error, low_wasm_memory
 from .system import CanisterState
 
+# payload items whose encoding has a small fixed bound (an int only up to 64 bits: a larger
+# one counts its digits); a payload of at most _FEW of them cannot reach a limit
 _FIXED_SIZE = frozenset({int, bool, float, type(None), Principal})
+_FEW = 16
 _AWAITING: Any = object()  # "the method has not returned": it yielded, whatever it yielded
 
 
@@ -524,7 +527,7 @@ class Executor(Router):
                 except HeapError as exc:
                     bad = HeapError(f"the reply is not plain data: {exc}")
                     return self._trap(cs, ctx, image, bad)
-            if kind_of not in _FIXED_SIZE:
+            if kind_of not in _FIXED_SIZE or (kind_of is int and value.bit_length() > 64):
                 size = size_over((value,), MAX_INTER_CANISTER_PAYLOAD_BYTES)
                 if size is not None:
                     limit = MAX_INTER_CANISTER_PAYLOAD_BYTES
@@ -605,8 +608,13 @@ class Executor(Router):
             if target._raw:
                 args = copy_value(call.args)
                 recorded = args  # what the trace keeps: the arguments, if nothing can change
-                for arg in args:  # numbers and ids alone cannot reach the limit
-                    if type(arg) not in _FIXED_SIZE:
+                for arg in args:  # a few small numbers and ids cannot reach the limit
+                    kind = type(arg)
+                    if (
+                        kind not in _FIXED_SIZE
+                        or (kind is int and arg.bit_length() > 64)
+                        or len(args) > _FEW
+                    ):
                         size = size_over(args, MAX_SAME_SUBNET_REQUEST_BYTES)
                         if size is not None:  # ic0.call_perform refuses it: a trap
                             limit = MAX_SAME_SUBNET_REQUEST_BYTES
@@ -697,7 +705,11 @@ class Executor(Router):
         """Send a registered call's request; a management call whose
         ``sender_canister_version`` is not the caller's is answered at once instead."""
         args = cb.args
-        if not cb.receiver._raw and _wrong_sender_version(args, version_during):
+        if (
+            not cb.receiver._raw
+            and cb.method in self.sender_version_methods
+            and _wrong_sender_version(args, version_during)
+        ):
             given = args[0]["sender_canister_version"]
             rej = errors.sender_version_mismatch(given, version_during).for_canister_caller()
             self.deliver_response(cb.callback_id, None, rej)

@@ -53,6 +53,7 @@ from .system import CanisterState
 DEFAULT_START_TIME_NS = 1_724_782_760_000_000_000  # 2024-08-27 18:19:20 UTC
 DEFAULT_STEP_NS = 1_000_000  # each step advances subnet time by 1 ms
 QUEUE_CAPACITY = 500  # requests from one canister to another waiting at once (the IC's limit)
+STOP_CANISTER_TIMEOUT_NS = 5 * 60 * 1_000_000_000  # STOP_CANISTER_TIMEOUT_DURATION: 5 minutes
 DEFAULT_ROUND_NS = 1_000_000_000  # a round (heartbeats, the low-memory hook): 1 s of subnet time
 SECOND_NS = 1_000_000_000
 MAX_CALL_TIMEOUT_SECONDS = 300
@@ -105,6 +106,19 @@ def low_wasm_memory(cs: CanisterState) -> bool:
     return bool(limit < wasm_memory_usage(cs) + threshold)
 
 
+def update_hook_condition(cs: CanisterState) -> None:
+    """Bring the low-memory hook's status up to date with its condition: ``ready`` when the
+    condition starts to hold, ``condition_not_satisfied`` when it does not (``executed``
+    stays while it holds). The replica does this at the start of each round and right after
+    every subnet message that succeeds on a canister
+    (``update_on_low_wasm_memory_hook_condition``)."""
+    if low_wasm_memory(cs):
+        if cs.hook_status == "condition_not_satisfied":
+            cs.hook_status = "ready"
+    else:
+        cs.hook_status = "condition_not_satisfied"
+
+
 def decode_error(cid: Principal, method: str, detail: str) -> Reject:
     """Arguments that do not fit the method: the canister's Candid decoding traps."""
     return errors.canister_called_trap(
@@ -151,6 +165,10 @@ class Router:
         # bounded-wait callbacks with a response queued (the IC's
         # ``callbacks_with_enqueued_response``), and those the system answered (SYS_UNKNOWN)
         self._deadlines: list[tuple[int, int]] = []
+        # pending stop_canister requests, by when they time out: (deadline, order, canister,
+        # the request's answer, what it is answered with then)
+        self._stop_deadlines: list[tuple[int, int, CanisterState, Any, Reject]] = []
+        self._stops_made = 0
         self._answered: set[int] = set()
         self._expired: set[int] = set()
         # when the next round starts (heartbeats, the low-memory hook), and the earliest time
@@ -165,6 +183,9 @@ class Router:
         # the field names of the management canister's arguments (set by it): what a Wasm
         # canister's Candid message to it is decoded by
         self.management_fields: frozenset[str] = frozenset()
+        # the management methods whose argument carries ``sender_canister_version``, the only
+        # ones whose value the caller's version is checked against
+        self.sender_version_methods: frozenset[str] = frozenset()
         # the management canister plugs in here: request -> outcome
         self.subnet_handler: Callable[[Request], Any] | None = None
         # and its ingress filter: an ingress message to it -> the refusal, or None to accept
@@ -295,6 +316,9 @@ class Router:
             return ing
         if cs.status != "running":  # refused at induction
             self.finish_ingress(ing, None, induction_error(cs))
+            return ing
+        if cs.code is None:  # refused by the ingress filter (inspect_message.rs)
+            self.finish_ingress(ing, None, errors.ingress_no_wasm_module())
             return ing
         src = cs.ingress
         if src is None:
@@ -455,6 +479,22 @@ class Router:
         if deadline + 1 < self._due:
             self._due = deadline + 1
 
+    def time_out_stop(self, cs: CanisterState, answer: Any, reject: Reject) -> None:
+        """Answer a pending ``stop_canister`` (``answer``, one of ``cs.stop_waiters``) with
+        ``reject`` if the canister has not stopped ``STOP_CANISTER_TIMEOUT_NS`` from now: the
+        check is made as each round starts, as the replica's scheduler makes it."""
+        self._stops_made += 1
+        deadline = self.time + STOP_CANISTER_TIMEOUT_NS
+        heapq.heappush(self._stop_deadlines, (deadline, self._stops_made, cs, answer, reject))
+
+    def _time_out_stops(self, now: int) -> None:
+        stops = self._stop_deadlines
+        while stops and stops[0][0] <= now:
+            _, _, cs, answer, reject = heapq.heappop(stops)
+            if answer in cs.stop_waiters:  # still pending: the canister stays stopping
+                cs.stop_waiters.remove(answer)
+                answer(None, reject)
+
     def _round_after(self, time: int) -> int:
         """The start of the first round after ``time``: rounds start at whole multiples of
         ``round_ns``."""
@@ -491,6 +531,8 @@ class Router:
             self._raw((self.steps, self.time, "timer_due", cid, "", deadline))
         if now >= self._next_round:
             self._next_round = self._round_after(now)
+            if self._stop_deadlines and self._stop_deadlines[0][0] <= now:
+                self._time_out_stops(now)
             if self._with_tasks:
                 self._new_round()
             if self._answered:  # forget the callbacks that have run (once a round)
@@ -613,11 +655,7 @@ class Router:
                 continue
             queued = cs.tasks_queued
             if LOW_MEMORY in tasks:
-                if low_wasm_memory(cs):
-                    if cs.hook_status == "condition_not_satisfied":
-                        cs.hook_status = "ready"
-                else:
-                    cs.hook_status = "condition_not_satisfied"
+                update_hook_condition(cs)
                 if cs.hook_status == "ready" and LOW_MEMORY not in queued:
                     self._queue_task(cs, LOW_MEMORY)
             if HEARTBEAT in tasks and HEARTBEAT not in queued:

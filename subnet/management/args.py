@@ -20,7 +20,6 @@ from typing import Any, NamedTuple
 from actors.canister import Canister
 
 from .. import errors
-from ..errors import ErrorCode, Reject
 from ..ids import MANAGEMENT, Principal, SnapshotId
 from ..wasm.module import InvalidWasm, WasmModule
 from .store import code_from_module
@@ -181,17 +180,20 @@ def mode(value: Any, name: str) -> tuple[str, dict[str, Any]]:
     return value, dict(options or {})
 
 
-def controllers(value: Any, name: str) -> list[Principal]:
+def bounded(value: Any, name: str, limit: int) -> list[Any] | tuple[Any, ...]:
+    """A ``vec`` the replica decodes into a bounded vector (``BoundedControllers``,
+    ``BoundedAllowedViewers``: ``rs/types/management_canister_types/src/bounded_vec.rs``):
+    more than ``limit`` entries, duplicates counted, do not decode."""
     if not isinstance(value, list | tuple):
         raise BadArgument(f"field {name}: expected vec principal, got {type(value).__name__}")
-    result = sorted(set(principal(v, name) for v in value))
-    if len(result) > MAX_CONTROLLERS:
-        raise Reject.from_error(
-            ErrorCode.CanisterContractViolation,
-            f"Could not validate the settings: Invalid settings: 'controllers' length exceeds "
-            f"maximum size allowed of {MAX_CONTROLLERS}. ",
-        )
-    return result
+    if len(value) > limit:
+        raise BadArgument(f"field {name}: The number of elements exceeds maximum allowed {limit}")
+    return value
+
+
+def controllers(value: Any, name: str) -> list[Principal]:
+    """At most ``MAX_CONTROLLERS`` entries as given; duplicates are then dropped."""
+    return sorted(set(principal(v, name) for v in bounded(value, name, MAX_CONTROLLERS)))
 
 
 MAX_ALLOWED_VIEWERS = 10
@@ -211,13 +213,8 @@ def snapshot_visibility(value: Any, name: str) -> str | dict[str, list[Principal
     if case != "allowed_viewers":
         raise BadArgument(f"field {name}: unknown case {_short(case)}")
     where = f"{name}.allowed_viewers"
-    if not isinstance(payload, list | tuple):
-        raise BadArgument(f"field {where}: expected vec principal, got {type(payload).__name__}")
-    if len(payload) > MAX_ALLOWED_VIEWERS:
-        raise BadArgument(
-            f"field {where}: at most {MAX_ALLOWED_VIEWERS} principals, got {len(payload)}"
-        )
-    return {"allowed_viewers": [principal(p, where) for p in payload]}
+    viewers = bounded(payload, where, MAX_ALLOWED_VIEWERS)
+    return {"allowed_viewers": [principal(p, where) for p in viewers]}
 
 
 SETTINGS_FIELDS = {
@@ -282,11 +279,9 @@ def parse_record(method: str, schema: dict[str, Any], record: Any) -> dict[str, 
         raise errors.candid_decode_error(
             f"{method} takes one record argument, got {type(record).__name__}"
         )
-    extra = sorted(str(k) for k in record if k not in schema)
-    if extra:
-        raise errors.candid_decode_error(
-            f"unexpected field(s) in {method} argument: {', '.join(extra)}"
-        )
+    # a field the method does not know is ignored, as Candid's record subtyping ignores it
+    # when the replica decodes the argument (a ``sender_canister_version`` given to a method
+    # whose argument has none, say): only the fields of the schema are read
     out: dict[str, Any] = {}
     for name, (parse, required) in schema.items():
         value = record.get(name)

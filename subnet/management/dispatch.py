@@ -28,12 +28,15 @@ from ..errors import ErrorCode, Reject, SimulatorError
 from ..heap import HeapError, copy_payload
 from ..ids import MANAGEMENT, CanisterIdAllocator, Principal
 from ..messages import Request
+from ..routing import update_hook_condition
 from . import args as parse
 from .args import NESTED_NAMES, SETTINGS_FIELDS, parse_record
 from .chunks import ChunkMethods
 from .context import HARNESS, HarnessCall, ManagementContext, SnapshotPolicy
 from .methods import PENDING, LifecycleMethods, MethodTable
 from .snapshots import SnapshotMethods
+
+SENDER = "sender_canister_version"
 
 # The IC's management methods (their ``ic00`` names) by what the ingress filter does with
 # them. Source: ``rs/types/types/src/messages/ingress_messages.rs``
@@ -163,6 +166,9 @@ class Management:
             | set(SETTINGS_FIELDS)
             | set(NESTED_NAMES)
         )
+        engine.sender_version_methods = frozenset(
+            method for method, (schema, _) in self.methods.items() if SENDER in schema
+        )
 
     def filter_ingress(self, req: Request) -> Reject | None:
         """The IC's ingress filter for the management canister: the refusal of an ingress
@@ -250,7 +256,17 @@ class Management:
         except Exception as exc:
             # not the caller's bad input (that is a Reject): a fault of the simulator itself
             raise SimulatorError(f"management method {req.method} failed: {exc!r}") from exc
+        self._after(record)
         if result is PENDING:
             return "pending"
         self.engine.answer_request(req, result, None)
         return "reply"
+
+    def _after(self, record: dict[str, Any]) -> None:
+        """What the replica does after a subnet message succeeded on a canister: the
+        low-memory hook's condition is checked again at once (install, settings, a snapshot
+        taken, loaded or deleted can all change it), not at the next round; whether its code
+        defines the hook or not, as the replica's status does not ask."""
+        cs = self.engine.canisters.get(record.get("canister_id"))  # type: ignore[arg-type]
+        if cs is not None:
+            update_hook_condition(cs)

@@ -152,14 +152,14 @@ def _new_heap(
     caller: Principal,
 ) -> None:
     """Build a fresh heap of ``cls``, run ``hook(*args)`` (``init`` or ``post_upgrade``) if the
-    class has it, and commit (the heap's continuations are gone)."""
+    class has it, and commit (the heap's continuations are gone). A class without the hook
+    ignores the arguments, as a module without ``canister_init`` (or
+    ``canister_post_upgrade``) ignores the install argument on the IC."""
     _abandon_frames(cs)
     instance = build_heap(cs, cls)
     fn = getattr(cls, hook, None)
     if fn is not None:
         engine.run_hook(cs, fn.__get__(instance), args, caller)
-    elif args:
-        raise TypeError(f"{cls.__name__} has no {hook} method but was given arguments")
     cs.heap.commit(instance)
 
 

@@ -25,6 +25,7 @@ DEFAULT_CYCLES = 3_000_000_000_000
 
 PENDING = object()  # a method that answers later (stop_canister)
 STOP_CANCELLED = Reject(RejectCode.CANISTER_ERROR, "stop cancelled")  # marker, never sent
+STOP_TIMED_OUT = Reject(RejectCode.SYS_TRANSIENT, "stop timed out")  # marker, never sent
 
 
 MethodTable = dict[str, tuple[dict[str, Any], Any]]
@@ -160,6 +161,7 @@ class LifecycleMethods:
         if kind == "upgrade":
             if cs.code is None:
                 raise errors.wasm_module_not_found(canister_id)
+            _check_memory_handling(options, cs.code, wasm_module)
             lifecycle.upgrade(
                 self.engine,
                 cs,
@@ -220,9 +222,15 @@ class LifecycleMethods:
                         RejectCode.CANISTER_REJECT,
                         f"Canister {canister_id}'s stop request cancelled",
                     )
+            elif reject is STOP_TIMED_OUT:
+                if self.ctx.from_user(req):
+                    reject = errors.stop_request_timed_out()
+                else:
+                    reject = Reject(RejectCode.SYS_TRANSIENT, errors.STOP_TIMEOUT_TEXT)
             self.engine.answer_request(req, reply, reject)
 
         cs.stop_waiters.append(answer)
+        self.engine.time_out_stop(cs, answer, STOP_TIMED_OUT)
         if cs.status == "running":
             cs.status = STOPPING
             self.engine.trace.emit("status", cs.id, "stopping", ())
@@ -305,3 +313,37 @@ class LifecycleMethods:
         if self.ctx.from_user(req):
             raise user_cannot_call("raw_rand")
         return self.ctx.rng.randbytes(32)
+
+
+EOP_SECTION = "enhanced-orthogonal-persistence"
+
+
+def _enhanced_persistence(code: Any) -> bool:
+    """Whether a module declares enhanced orthogonal persistence (the custom section
+    ``enhanced-orthogonal-persistence``, as Motoko emits it). A Python canister's heap is
+    replaced on every upgrade: it never does."""
+    module = getattr(code, "__wasm__", None)
+    sections = module.sections if module is not None else {}
+    return any(name.split(" ", 1)[-1] == EOP_SECTION for name in sections)
+
+
+def _check_memory_handling(options: dict[str, Any], old: Any, new: Any) -> None:
+    """The upgrade option ``wasm_memory_persistence`` against the two modules, refused as the
+    replica refuses it (``determine_main_memory_handling`` in ``rs/execution_environment/
+    src/execution/install_code.rs``): omitted while the old module uses enhanced orthogonal
+    persistence, or ``keep`` for a new module that does not."""
+    persistence = options.get("wasm_memory_persistence")
+    if isinstance(persistence, dict) and len(persistence) == 1:
+        (persistence,) = persistence
+    if persistence is None and _enhanced_persistence(old):
+        raise Reject.from_error(
+            ErrorCode.CanisterContractViolation,
+            "Missing upgrade option: Enhanced orthogonal persistence requires the "
+            "`wasm_memory_persistence` upgrade option.",
+        )
+    if persistence == "keep" and not _enhanced_persistence(new):
+        raise Reject.from_error(
+            ErrorCode.CanisterContractViolation,
+            "Invalid upgrade option: The `wasm_memory_persistence: opt Keep` upgrade option "
+            "requires that the new canister module supports enhanced orthogonal persistence.",
+        )

@@ -109,11 +109,17 @@ async def test_calls_to_a_missing_method_and_wrong_kind():
         assert await s.call("poke") == 999
         assert await s.query("get") == 0
         assert net.inspect(s).version == v
-        # calling a method of an empty canister
+        # calling a method of an empty canister: the ingress filter refuses it, at once
+        # (rs/execution_environment/src/execution/inspect_message.rs)
         cid = (await net.management.create_canister()).canister_id
+        steps = net.engine.steps
+        pending = net.submit(cid, "bump")
+        assert pending.done and net.engine.steps == steps  # nothing was accepted to run
         with pytest.raises(Reject) as rej:
-            await net.submit(cid, "bump")
+            pending.result()
         assert rej.value.error_code == ErrorCode.CanisterWasmModuleNotFound
+        assert rej.value.reject_code == RejectCode.CANISTER_ERROR
+        assert rej.value.reject_message == "Requested canister has no wasm module"
 
 
 async def test_exactly_one_response_per_call_through_relays():

@@ -3,6 +3,7 @@ stops that wait, succeed at once or are cancelled."""
 
 import pytest
 
+from actors import Canister, update
 from subnet import MANAGEMENT, ErrorCode, Reject, RejectCode, Subnet
 from tests.canisters import Client, Staller, Store
 from tests.support.lifecycle import step_until
@@ -272,3 +273,73 @@ async def test_calls_to_stopping_and_stopped_canisters_are_rejected_with_caniste
         assert rej.value.reject_message == (
             f"Canister {w.id} is stopped and therefore does not have a CallContextManager"
         )
+
+
+class Unstoppable(Canister):
+    """Calls another canister for ever: while stopping, it never runs out of open calls."""
+
+    @update
+    async def forever(self, other) -> None:
+        while True:
+            await self.call(other, "noop")
+
+
+# rs/execution_environment/src/scheduler/tests (a stop_canister still pending
+# STOP_CANISTER_TIMEOUT_DURATION, 5 minutes, after it ran is answered at the next round with
+# StopCanisterRequestTimeout, SysTransient; the canister stays stopping); the text is the
+# error code table's, "Stop canister request timed out". A canister that cannot be stopped is
+# the case a snapshot taken while running is for.
+async def test_a_stop_that_cannot_complete_times_out_after_five_minutes():
+    async with Subnet() as net:
+        c = await net.deploy(Client)
+        s = await net.deploy(Staller)
+        w = await net.deploy(Unstoppable, controllers=[c.id, net.default_identity])
+        w.submit("forever", s.id)
+        await step_until(net, lambda: net.inspect(w).open_call_contexts == 1)
+        by_user = net.submit(MANAGEMENT, "stop_canister", {"canister_id": w.id})
+        await step_until(net, lambda: net.inspect(w).status == "stopping")
+
+        async def wait(seconds: int) -> None:
+            net.advance_time(seconds * 10**9)
+            await net.run_until_idle(max_steps=50)  # it never is idle
+
+        await wait(60)
+        by_canister = c.submit("mgmt", "stop_canister", {"canister_id": w.id})
+        await wait(0)  # (made at 1 min)
+        await wait(3 * 60 + 58)  # the user's stop: 4 min 58 s and some steps
+        assert not by_user.done and not by_canister.done
+        await wait(2)  # past 5 minutes: answered as the next round starts
+        assert by_user.done and not by_canister.done
+        with pytest.raises(Reject) as rej:
+            by_user.result()
+        assert rej.value.error_code == ErrorCode.StopCanisterRequestTimeout
+        assert rej.value.reject_code == RejectCode.SYS_TRANSIENT
+        assert rej.value.reject_message == "Stop canister request timed out"
+        assert net.inspect(w).status == "stopping"
+        await wait(60)
+        assert by_canister.result() == [
+            "reject",
+            int(RejectCode.SYS_TRANSIENT),
+            "Stop canister request timed out",
+        ]
+        # still stopping: a snapshot can be taken all the same, and a start brings it back
+        assert net.inspect(w).status == "stopping"
+        await net.management.take_canister_snapshot(canister_id=w.id)
+        await net.management.start_canister(canister_id=w.id)
+        assert net.inspect(w).status == "running"
+
+
+# A stop that completes in time is answered once, and its timeout does nothing later
+async def test_a_stop_answered_in_time_is_not_timed_out_later():
+    async with Subnet() as net:
+        s = await net.deploy(Staller)
+        w = await net.deploy(Client)
+        w.submit("relay", s.id, "stall")
+        await step_until(net, lambda: net.inspect(w).open_call_contexts == 1)
+        stop = net.submit(MANAGEMENT, "stop_canister", {"canister_id": w.id})
+        await net.run_until_idle()
+        assert stop.result() is None and net.inspect(w).status == "stopped"
+        await net.management.start_canister(canister_id=w.id)
+        net.advance_time(10 * 60 * 10**9)
+        await net.run_until_idle()
+        assert net.inspect(w).status == "running"

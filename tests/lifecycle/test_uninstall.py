@@ -39,6 +39,7 @@ async def test_uninstall_rejects_callers_and_drops_responses():
         with pytest.raises(Reject) as rej:
             await w.call("relay", s.id, "bump")
         assert rej.value.error_code == ErrorCode.CanisterWasmModuleNotFound
+        assert rej.value.reject_message == "Requested canister has no wasm module"  # refused
         info = await net.management.canister_info(canister_id=w.id, num_requested_changes=1)
         assert info.recent_changes[0].details == {"code_uninstall": None}
 
@@ -124,3 +125,19 @@ async def test_uninstall_lets_a_stopping_canister_stop():
         await net.run_until_idle()
         assert net.inspect(w).status == "stopped"
         assert stop.result() is None
+
+
+# An ingress message accepted before the code went away meets the execution's error instead
+# (HypervisorError::WasmModuleNotFound): it was past the ingress filter already
+async def test_ingress_queued_before_uninstall_meets_the_executions_error():
+    async with Subnet() as net:
+        s = await net.deploy(Store)
+        pending = s.submit("bump")  # accepted, queued
+        await net.management.uninstall_code(canister_id=s.id)
+        await net.run_until_idle()
+        with pytest.raises(Reject) as rej:
+            pending.result()
+        assert rej.value.error_code == ErrorCode.CanisterWasmModuleNotFound
+        assert "Attempted to execute a message, but the canister contains no Wasm module" in (
+            rej.value.reject_message
+        )

@@ -3,7 +3,7 @@ pre_upgrade or post_upgrade changes nothing, an empty canister cannot be upgrade
 
 import pytest
 
-from actors import query
+from actors import Canister, query
 from subnet import ErrorCode, Reject, Subnet
 from tests.canisters import Store, StoreV2
 from tests.support import fingerprint
@@ -136,3 +136,51 @@ async def test_upgrade_canister_with_no_wasm_fails():
             f"contains no Wasm module."
         )
         assert fingerprint(net) == before
+
+
+# rs/execution_environment/src/execution/install_code.rs :: determine_main_memory_handling;
+# dfx's e2e test "failing Motoko downgrade from enhanced orthogonal persistence to classical
+# persistence": keep is for a module that declares enhanced orthogonal persistence, which a
+# Python canister never does (its heap is replaced on every upgrade)
+async def test_keeping_wasm_memory_needs_enhanced_orthogonal_persistence():
+    async with Subnet() as net:
+        s = await net.deploy(Store)
+        before = fingerprint(net)
+        with pytest.raises(Reject) as rej:
+            await net.management.install_code(
+                mode={"upgrade": {"wasm_memory_persistence": {"keep": None}}},
+                canister_id=s.id,
+                wasm_module=StoreV2,
+            )
+        assert rej.value.error_code == ErrorCode.CanisterContractViolation
+        assert rej.value.reject_message == (
+            "Invalid upgrade option: The `wasm_memory_persistence: opt Keep` upgrade option "
+            "requires that the new canister module supports enhanced orthogonal persistence."
+        )
+        assert fingerprint(net) == before
+        await net.management.install_code(
+            mode={"upgrade": {"wasm_memory_persistence": {"replace": None}}},
+            canister_id=s.id,
+            wasm_module=StoreV2,
+        )
+        assert net.inspect(s).module_hash == StoreV2.module_hash()
+
+
+class NoHooks(Canister):
+    """No init, no post_upgrade."""
+
+    @query
+    def hello(self) -> str:
+        return "hello"
+
+
+# Interface spec (install_code): the argument is passed to canister_init (canister_post_upgrade);
+# a module that exports neither ignores it
+async def test_a_class_without_init_or_post_upgrade_ignores_the_argument():
+    async with Subnet() as net:
+        c = await net.deploy(NoHooks, 1, 2)
+        assert await c.query("hello") == "hello"
+        await net.management.install_code(
+            mode="upgrade", canister_id=c.id, wasm_module=NoHooks, arg=("ignored",)
+        )
+        assert await c.query("hello") == "hello"

@@ -29,8 +29,6 @@ Not ported (the simulator has no such mechanism):
   increases_heap_delta: heap-delta rate limiting.
 - EE chunk_size_multiple_of_os_page_size: OS pages (the chunk store's other tests are in
   tests/chunks/).
-- EE load_canister_snapshot_updates_hook_condition, take_and_delete_canister_snapshot_updates_
-  hook_condition: no Wasm memory limit / low-memory hook.
 - ST take_download_upload_load_snapshot_roundtrip_one_global: no Wasm globals.
 - ST load_canister_snapshot_works_on_another_canister, first half ("not currently loadable ...
   usually ten minutes" until a checkpoint): checkpointing artifact.

@@ -141,3 +141,40 @@ async def test_delete_canister_snapshot_fails_invalid_controller():
         )
         assert rej.error_code == ErrorCode.CanisterInvalidController
         assert fingerprint(net) == before
+
+
+# The replica checks sender_canister_version only for the methods whose argument has it
+# (rs/embedders/src/wasmtime_embedder/system_api/sandbox_safe_system_state.rs ::
+# get_sender_canister_version: None for list_canister_snapshots and delete_canister_snapshot);
+# for the others the field is one Candid's record subtyping ignores, as any unknown field.
+async def test_list_and_delete_ignore_a_sender_canister_version_and_unknown_fields():
+    async with Subnet() as net:
+        op = await net.deploy(Operator)
+        c = await deploy_counter(net, controllers=[op.id, net.default_identity])
+        out = await op.call("ic00", "take_canister_snapshot", {"canister_id": c.id})
+        sid = out["reply"]["id"]
+        wrong = {"sender_canister_version": 444, "bogus": 1}
+        out = await op.call("ic00", "list_canister_snapshots", {"canister_id": c.id, **wrong})
+        assert [s["id"] for s in out["reply"]] == [sid]
+        out = await op.call(
+            "ic00",
+            "read_canister_snapshot_metadata",
+            {"canister_id": c.id, "snapshot_id": sid, **wrong},
+        )
+        assert "reply" in out
+        out = await op.call(
+            "ic00", "delete_canister_snapshot", {"canister_id": c.id, "snapshot_id": sid, **wrong}
+        )
+        assert out == {"reply": None}
+        assert await net.management.list_canister_snapshots(canister_id=c.id) == []
+        # where the argument has the field, a wrong version is refused, and nothing happens
+        version = await op.call("my_version")
+        out = await op.call(
+            "ic00", "take_canister_snapshot", {"canister_id": c.id, "sender_canister_version": 444}
+        )
+        assert out["reject"] == [
+            RejectCode.CANISTER_ERROR,
+            "IC0504: Management canister call payload includes sender canister version 444 that "
+            f"does not match the actual sender canister version {version + 1}.",
+        ]
+        assert await net.management.list_canister_snapshots(canister_id=c.id) == []

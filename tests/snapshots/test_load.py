@@ -322,3 +322,44 @@ async def test_corrupted_snapshot_is_refused():
         assert fingerprint(net) == before
         meta = await ic.read_canister_snapshot_metadata(canister_id=chat.id, snapshot_id=snap.id)
         assert meta.checksum == stored.checksum
+
+
+class BigHeap(Canister):
+    """About 8 MiB of Wasm memory (the IC test's ``(memory 128)``)."""
+
+    def init(self) -> None:
+        self.blob = b"x" * (128 * 65536)
+
+
+class SmallHeap(Canister):
+    """One page's worth (the IC test's ``(memory 1)``)."""
+
+    def init(self) -> None:
+        self.blob = b""
+
+
+# EE load_canister_snapshot_updates_hook_condition (the replica checks the hook's condition
+# right after every subnet message that succeeds on a canister: execution_environment.rs,
+# update_on_low_wasm_memory_hook_condition; neither module defines the hook)
+async def test_load_canister_snapshot_updates_hook_condition():
+    async with Subnet() as net:
+        ic = net.management
+        big = await net.deploy(BigHeap)
+        assert net.inspect(big.id).hook_status == "condition_not_satisfied"
+        settings = {"wasm_memory_limit": 10_000_000, "wasm_memory_threshold": 5_000_000}
+        await ic.update_settings(canister_id=big.id, settings=settings)
+        assert net.inspect(big.id).hook_status == "ready"  # at once, not at the next round
+        snap = await ic.take_canister_snapshot(canister_id=big.id)
+        await ic.install_code(mode="upgrade", canister_id=big.id, wasm_module=SmallHeap)
+        assert net.inspect(big.id).hook_status == "condition_not_satisfied"
+        await ic.load_canister_snapshot(canister_id=big.id, snapshot_id=snap.id)
+        assert net.inspect(big.id).hook_status == "ready"
+        # and what a snapshot taken now records
+        again = await ic.take_canister_snapshot(canister_id=big.id)
+        meta = await ic.read_canister_snapshot_metadata(canister_id=big.id, snapshot_id=again.id)
+        assert meta.on_low_wasm_memory_hook_status == "ready"
+        # a snapshot taken with uninstall_code leaves no Wasm memory: not satisfied any more
+        await ic.take_canister_snapshot(
+            canister_id=big.id, replace_snapshot=again.id, uninstall_code=True
+        )
+        assert net.inspect(big.id).hook_status == "condition_not_satisfied"

@@ -55,16 +55,21 @@ async def test_left_out_they_read_back_as_null():
 
 
 # CM load_canister_snapshot: "if let Some(global_timer)" / "if let Some(..hook_status)": left
-# out, the canister's timer and hook status stay as they are
+# out, the canister's timer and hook status stay as they are (the hook's condition holds
+# here: the load checks it again, as every subnet message does, and "executed" stays while
+# it holds)
 async def test_left_out_a_load_leaves_the_canisters_own():
     async with Subnet() as net:
         c = await deploy_counter(net, incs=1)
+        low = {"wasm_memory_limit": 1 << 30, "wasm_memory_threshold": 1 << 30}
+        await net.management.update_settings(canister_id=c.id, settings=low)
         s = await take(net, c.id)
         sid = await upload_copy(net, c, s)
         cs = net.engine.get(c.id)
         deadline = net.time + 10**15
         cs.global_timer = deadline  # as ic0.global_timer_set would
-        cs.hook_status = "executed"
+        assert cs.hook_status == "ready"
+        cs.hook_status = "executed"  # as running the hook would
         await net.management.load_canister_snapshot(canister_id=c.id, snapshot_id=sid)
         assert cs.global_timer == deadline
         assert cs.hook_status == "executed"

@@ -15,6 +15,7 @@ from subnet import ErrorCode, Reject, Subnet
 
 wasmtime = pytest.importorskip("wasmtime")
 
+from subnet.candid.binary import uleb128  # noqa: E402
 from subnet.wasm import WasmModule  # noqa: E402
 
 pytestmark = pytest.mark.anyio
@@ -283,3 +284,44 @@ async def test_a_motoko_canister_calls_the_management_canister():
         view = net.inspect(spawned)
         assert view.controllers == [manager.id]
         assert view.module_hash is None
+
+
+def with_custom_section(wasm: bytes, name: str, payload: bytes = b"") -> bytes:
+    """``wasm`` with one more custom section (id 0) at its end."""
+    body = uleb128(len(name.encode())) + name.encode() + payload
+    return wasm + b"\x00" + uleb128(len(body)) + body
+
+
+# rs/execution_environment/src/execution/install_code.rs :: determine_main_memory_handling:
+# a module that declares enhanced orthogonal persistence (the custom section Motoko emits)
+# must be upgraded with the wasm_memory_persistence option given; a classical one cannot keep
+async def test_upgrade_options_of_enhanced_orthogonal_persistence():
+    classical = (MOTOKO / "counter.wasm").read_bytes()
+    enhanced = WasmModule(
+        with_custom_section(classical, "icp:private enhanced-orthogonal-persistence")
+    )
+    async with Subnet() as net:
+        c = await net.deploy(enhanced)
+        with pytest.raises(Reject) as rej:
+            await net.management.install_code(
+                mode="upgrade", canister_id=c.id, wasm_module=WasmModule(classical)
+            )
+        assert rej.value.error_code == ErrorCode.CanisterContractViolation
+        assert rej.value.reject_message == (
+            "Missing upgrade option: Enhanced orthogonal persistence requires the "
+            "`wasm_memory_persistence` upgrade option."
+        )
+        with pytest.raises(Reject) as rej:
+            await net.management.install_code(
+                mode={"upgrade": {"wasm_memory_persistence": {"keep": None}}},
+                canister_id=c.id,
+                wasm_module=WasmModule(classical),
+            )
+        assert rej.value.reject_message.startswith("Invalid upgrade option: ")
+        assert net.inspect(c).module_hash == enhanced.module_hash
+        await net.management.install_code(
+            mode={"upgrade": {"wasm_memory_persistence": {"replace": None}}},
+            canister_id=c.id,
+            wasm_module=WasmModule(classical),
+        )
+        assert net.inspect(c).module_hash == hashlib.sha256(classical).digest()
