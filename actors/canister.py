@@ -267,8 +267,9 @@ class Canister:
 
     def set_global_timer(self, deadline: int) -> int:
         """Arm the canister's global timer for ``deadline`` (subnet time, ns; 0 disarms it), as
-        ``ic0.global_timer_set``; returns the previous deadline. When subnet time passes it, the
-        canister's ``global_timer`` method runs once as a message of its own."""
+        ``ic0.global_timer_set``; returns the previous deadline. At the start of the first round
+        at or after it, the canister's ``global_timer`` method runs once as a message of its
+        own (not in a query: there it traps, as ``ic0.global_timer_set`` is not provided)."""
         return self._sys().set_global_timer(deadline)
 
     def set_certified_data(self, data: bytes) -> None:

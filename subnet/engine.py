@@ -141,6 +141,8 @@ class Engine(Executor):
             index = self.strategy.choose(ready) if len(ready) > 1 else 0
             self.steps += 1
             done = self._take(ready, index)
+        elif self.round_for_due_timer():
+            return self._step()  # the timer is ready now
         else:
             return None
         self.time = now = self.time + self.step_ns
@@ -229,8 +231,8 @@ class Engine(Executor):
         return steps - start
 
     def busy(self) -> bool:
-        """Whether a step would do something (a message is ready)."""
-        return bool(self._subnet_queue or self._ready)
+        """Whether a step would do something (a message is ready, or a timer is due)."""
+        return self.has_work()
 
     def close(self) -> None:
         """Close every frame still held, against a detached heap, so that nothing runs later."""

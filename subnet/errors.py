@@ -356,6 +356,31 @@ def request_too_large(
     )
 
 
+class Refused(BaseException):
+    """A trap the system raises (a System API call the IC refuses), with the IC's reject. A
+    ``BaseException``: canister code that catches ``Exception`` cannot swallow it, as Wasm
+    code cannot catch a trap."""
+
+    def __init__(self, reject: Reject) -> None:
+        super().__init__(reject.reject_message)
+        self.reject = reject
+
+
+def not_in_mode(canister_id: PrincipalLike, api: str, mode: str) -> Reject:
+    """504: a System API function called where the IC does not provide it, e.g. ``ic0_call_new``,
+    ``ic0_certified_data_set`` or ``ic0_global_timer_set`` in a query (``mode``: ``non
+    replicated query``, ``replicated query``): the execution traps.
+
+    Source: ``rs/embedders/src/wasmtime_embedder/system_api.rs``
+    (``HypervisorError::UserContractViolation``, ``ApiType``'s names)."""
+    return Reject.from_error(
+        ErrorCode.CanisterContractViolation,
+        _from_canister(
+            canister_id, f'Canister violated contract: "{api}" cannot be executed in {mode} mode'
+        ),
+    )
+
+
 def reply_too_large(canister_id: PrincipalLike, size: int, limit: int) -> Reject:
     """504: a reply over the limit (``ic0.msg_reply_data_append``): the execution traps.
 

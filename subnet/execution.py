@@ -44,6 +44,7 @@ from .errors import (
     MAX_INTER_CANISTER_PAYLOAD_BYTES,
     MAX_SAME_SUBNET_REQUEST_BYTES,
     ErrorCode,
+    Refused,
     Reject,
     RejectCode,
 )
@@ -59,6 +60,9 @@ from .system import CanisterState
 # one counts its digits); a payload of at most _FEW of them cannot reach a limit
 _FIXED_SIZE = frozenset({int, bool, float, type(None), Principal})
 _FEW = 16
+# the IC's names of the two query modes (ApiType), in the texts of what a query cannot do
+NON_REPLICATED_QUERY = "non replicated query"
+REPLICATED_QUERY = "replicated query"
 _AWAITING: Any = object()  # "the method has not returned": it yielded, whatever it yielded
 
 
@@ -68,14 +72,6 @@ class InjectedTrap(BaseException):
 
     def __init__(self) -> None:
         super().__init__("trap injected into this callback by the explorer")
-
-
-class Refused(Exception):
-    """A trap the system raises (a System API call the IC refuses), with the IC's reject."""
-
-    def __init__(self, reject: Reject) -> None:
-        super().__init__(reject.reject_message)
-        self.reject = reject
 
 
 def trap_reject(cid: Principal, exc: BaseException) -> Reject:
@@ -405,6 +401,9 @@ class Executor(Router):
         if not WATCHDOG.armed and self.execution_limit is not None:
             WATCHDOG.arm(self.execution_limit)
         cs.current = ctx
+        query = info.kind == "query"  # called as an update: its changes are discarded
+        if query:
+            cs.query_mode = REPLICATED_QUERY
         coro = None
         try:
             result = info.fn(cs.instance, *args)
@@ -417,19 +416,20 @@ class Executor(Router):
         except StopIteration as stop:
             value = stop.value
         except Reject as rej:
-            return self._finish(cs, ctx, image, info.kind == "query", "reject", rej)
+            return self._finish(cs, ctx, image, query, "reject", rej)
         except BaseException as exc:
             if not raised_by_canister(exc):  # a real Ctrl-C: stop the program
                 raise
             return self._trap(cs, ctx, image, exc)
         finally:
             cs.current = None
+            if query:
+                cs.query_mode = None
         if value is not _AWAITING:
-            return self._finish(cs, ctx, image, info.kind == "query", "reply", value)
-        if info.kind == "query":
-            return self._trap(
-                cs, ctx, image, RuntimeError("a query method cannot make calls"), coro
-            )
+            return self._finish(cs, ctx, image, query, "reply", value)
+        if query:
+            refused = Refused(errors.not_in_mode(cs.id, "ic0_call_new", REPLICATED_QUERY))
+            return self._trap(cs, ctx, image, refused, coro)
         if isinstance(yielded, Call):
             return self._suspend(cs, ctx, image, coro, yielded)  # type: ignore[arg-type]
         return self._not_a_call(cs, ctx, image, coro, yielded)  # type: ignore[arg-type]
@@ -479,7 +479,7 @@ class Executor(Router):
                 raise
             changes = recorder.cleanup_changes(exc) if recorder is not None else None
             outcome = self._trap(cs, ctx, image, exc)
-            if changes:
+            if changes is not None:  # the trap unwound frames with handlers: a cleanup ran
                 self._cleanup(cs, ctx, changes)
             return outcome
         finally:
@@ -856,6 +856,7 @@ class Executor(Router):
             result = cs.runtime.run("cleanup", ctx.method, (), ctx.caller, closure=on_cleanup)
             if result.trap is None:
                 cs.runtime.commit()
+                cs.version += 1  # a successful execution of its own
                 self.trace.emit("cleanup", cs.id, ctx.method, ("call_on_cleanup",))
             else:
                 cs.runtime.rollback()
@@ -901,7 +902,8 @@ class Executor(Router):
 
     def _cleanup(self, cs: CanisterState, ctx: CallContext, changes: dict[str, Any]) -> None:
         """After a trapped callback: keep what its finally blocks / context managers changed,
-        as a separate atomic execution (see cleanup.py)."""
+        as a separate atomic execution (see cleanup.py), which counts as a successful
+        execution: the canister version goes up, as after the IC's cleanup callback."""
         instance = cs.instance
         cleanup.apply(instance, changes)
         try:
@@ -909,7 +911,9 @@ class Executor(Router):
         except HeapError:
             cs.heap.rollback(instance)
             return
-        self.trace.emit("cleanup", cs.id, ctx.method, tuple(sorted(changes)))
+        cs.version += 1
+        if changes:
+            self.trace.emit("cleanup", cs.id, ctx.method, tuple(sorted(changes)))
 
     def query(
         self, sender: Principal, receiver: Principal, method: str, args: tuple[Any, ...]
@@ -939,6 +943,7 @@ class Executor(Router):
         if not WATCHDOG.armed and self.execution_limit is not None:
             WATCHDOG.arm(self.execution_limit)
         cs.current = ctx
+        cs.query_mode = NON_REPLICATED_QUERY
         try:
             result = info.fn(cs.instance, *args)
             if type(result) is CoroutineType:
@@ -948,7 +953,9 @@ class Executor(Router):
                     result = stop.value
                 else:
                     result.close()
-                    raise RuntimeError("a query method cannot make calls")
+                    raise Refused(
+                        errors.not_in_mode(receiver, "ic0_call_new", NON_REPLICATED_QUERY)
+                    )
             value = copy_value(result)
         except Reject as rej:
             raise Reject(
@@ -960,6 +967,7 @@ class Executor(Router):
             raise trap_reject(receiver, exc) from None
         finally:
             cs.current = None
+            cs.query_mode = None
             cs.heap.rollback(cs.instance)
             cs.stable.restore(image)
         self.trace.emit("query", receiver, method, ())

@@ -463,15 +463,16 @@ class Router:
             waiter(None, None)
 
     def has_work(self) -> bool:
-        return bool(self._subnet_queue or self._ready)
+        """Whether a step would do something: a message is ready, or a timer is due (it runs
+        at the next round, :meth:`round_for_due_timer`)."""
+        return bool(self._subnet_queue or self._ready) or self.timer_due()
 
     def arm_timer(self, cs: CanisterState, deadline: int) -> None:
-        """Set a canister's global timer (0 disarms it)."""
+        """Set a canister's global timer (0 disarms it); it runs at the start of the first
+        round at or after ``deadline`` (:meth:`fire_timers`)."""
         cs.global_timer = deadline
         if deadline:
             heapq.heappush(self._timers, (deadline, cs.id))
-            if deadline < self._due:
-                self._due = deadline
 
     def watch_deadline(self, deadline: int, callback_id: int) -> None:
         """Expire the callback of a bounded-wait call once subnet time passes ``deadline``."""
@@ -505,12 +506,13 @@ class Router:
 
         - bounded-wait calls whose deadline passed without a response are answered with
           ``SYS_UNKNOWN`` (:meth:`expire_callback`);
-        - every due timer of a running canister becomes a ready message
-          (``canister_global_timer``). A timer fires once: it is disarmed as it is scheduled,
-          as on the IC. A canister that is not running keeps its timer armed;
-          ``start_canister`` re-arms it;
-        - when a new round has started, each running canister that defines them gets its
-          system tasks: the low-memory hook if its condition holds, a heartbeat.
+        - when a new round has started: every timer of a running canister that is due
+          becomes a ready message (``canister_global_timer``), so a timer runs at most once
+          per round, as the replica's scheduler queues it with the round's system tasks. A
+          timer fires once: it is disarmed as it is scheduled. A canister that is not
+          running keeps its timer armed; ``start_canister`` re-arms it; and each running
+          canister that defines them gets its other system tasks: the low-memory hook if its
+          condition holds, a heartbeat. Pending ``stop_canister`` calls time out then too.
 
         Called by the step loop whenever time reaches the earliest of these, and after
         ``advance_time``: expiry is part of the run, never of the wall clock."""
@@ -518,6 +520,49 @@ class Router:
         deadlines = self._deadlines
         if deadlines and deadlines[0][0] < now:
             self._expire_deadlines(now)
+        if now >= self._next_round:
+            self._next_round = self._round_after(now)
+            timers = self._timers
+            if timers and timers[0][0] <= now:
+                self._fire_due_timers(now)
+            if self._stop_deadlines and self._stop_deadlines[0][0] <= now:
+                self._time_out_stops(now)
+            if self._with_tasks:
+                self._new_round()
+            if self._answered:  # forget the callbacks that have run (once a round)
+                live = self._callbacks.keys()
+                self._answered &= live
+                self._expired &= live
+        due = self._next_round
+        if deadlines and deadlines[0][0] + 1 < due:
+            due = deadlines[0][0] + 1
+        self._due = due
+
+    def round_for_due_timer(self) -> bool:
+        """Nothing is ready, but a running canister's timer is due: move time to the start of
+        the next round (on the IC rounds go on whether or not there are messages), where the
+        timer runs (:meth:`fire_timers`). Returns whether it did. A timer due later waits for
+        the run or ``advance_time`` to reach it, as before; a timer that re-arms itself for
+        now keeps the subnet busy, once per round, as on the IC."""
+        if not self.timer_due():
+            return False
+        self.time = self._next_round
+        self.fire_timers()
+        return True
+
+    def timer_due(self) -> bool:
+        """Whether a running canister's timer is due and waits for the next round."""
+        timers = self._timers
+        while timers:
+            deadline, cid = timers[0]
+            cs = self.canisters.get(cid)
+            if cs is None or cs.global_timer != deadline or cs.status != "running":
+                heapq.heappop(timers)  # disarmed, re-armed, or its canister is not running
+                continue
+            return deadline <= self.time
+        return False
+
+    def _fire_due_timers(self, now: int) -> None:
         timers = self._timers
         while timers and timers[0][0] <= now:
             deadline, cid = heapq.heappop(timers)
@@ -529,22 +574,6 @@ class Router:
             self._sources[sid] = OneShot(sid, TIMER, cs, deadline)
             self._ready.add(sid)
             self._raw((self.steps, self.time, "timer_due", cid, "", deadline))
-        if now >= self._next_round:
-            self._next_round = self._round_after(now)
-            if self._stop_deadlines and self._stop_deadlines[0][0] <= now:
-                self._time_out_stops(now)
-            if self._with_tasks:
-                self._new_round()
-            if self._answered:  # forget the callbacks that have run (once a round)
-                live = self._callbacks.keys()
-                self._answered &= live
-                self._expired &= live
-        due = self._next_round
-        if timers and timers[0][0] < due:
-            due = timers[0][0]
-        if deadlines and deadlines[0][0] + 1 < due:
-            due = deadlines[0][0] + 1
-        self._due = due
 
     # -- bounded-wait calls --------------------------------------------------------------------
     def _expire_deadlines(self, now: int) -> None:

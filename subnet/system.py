@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from actors.canister import Canister
 
-from .errors import ErrorCode, Reject, RejectCode
+from .errors import ErrorCode, Refused, Reject, RejectCode, not_in_mode
 from .heap import Heap
 from .ids import Principal
 from .memory import StableMemory
@@ -187,6 +187,7 @@ class SystemApi:
         returns the previous deadline. A trap undoes it, like any change of the execution."""
         if not isinstance(deadline, int) or isinstance(deadline, bool) or deadline < 0:
             raise ValueError("a timer deadline is a non-negative int (nanoseconds)")
+        self._not_in_query("ic0_global_timer_set")
         previous = self._cs.global_timer
         self._cs.host.arm_timer(self._cs, deadline)
         return previous
@@ -194,7 +195,14 @@ class SystemApi:
     def set_certified_data(self, data: bytes) -> None:
         if not isinstance(data, bytes | bytearray) or len(data) > 32:
             raise ValueError("certified data must be at most 32 bytes")
+        self._not_in_query("ic0_certified_data_set")
         self._cs.certified_data = bytes(data)
+
+    def _not_in_query(self, api: str) -> None:
+        """A query cannot change the system state: the IC does not provide ``api`` there."""
+        mode = self._cs.query_mode
+        if mode is not None:
+            raise Refused(not_in_mode(self._cs.id, api, mode))
 
 
 @dataclass(eq=False)
@@ -241,6 +249,9 @@ class CanisterState:
     extra: dict[str, Any] = field(default_factory=dict)
     # the call context of the execution in progress (for self.caller)
     current: CallContext | None = None
+    # while a query runs: "non replicated query" or "replicated query" (a query method called
+    # as an update), the IC's name for the mode in which some System API calls are refused
+    query_mode: str | None = None
     api: SystemApi = field(init=False)
 
     @property

@@ -27,7 +27,7 @@ from ..engine import Engine
 from ..errors import ErrorCode, Reject, SimulatorError
 from ..heap import HeapError, copy_payload
 from ..ids import MANAGEMENT, CanisterIdAllocator, Principal
-from ..messages import Request
+from ..messages import LOW_MEMORY, Request
 from ..routing import update_hook_condition
 from . import args as parse
 from .args import NESTED_NAMES, SETTINGS_FIELDS, parse_record
@@ -265,8 +265,14 @@ class Management:
     def _after(self, record: dict[str, Any]) -> None:
         """What the replica does after a subnet message succeeded on a canister: the
         low-memory hook's condition is checked again at once (install, settings, a snapshot
-        taken, loaded or deleted can all change it), not at the next round; whether its code
-        defines the hook or not, as the replica's status does not ask."""
+        taken, loaded or deleted can all change it), not at the next round. Only for a
+        canister whose code defines the hook (or that has no code), as the rounds check it:
+        the check measures the heap's image, which a large heap pays for (the replica keeps
+        its status for every canister; here one without the hook stays
+        ``condition_not_satisfied``)."""
         cs = self.engine.canisters.get(record.get("canister_id"))  # type: ignore[arg-type]
-        if cs is not None:
+        if cs is None:
+            return
+        code = cs.code  # (no code: no memory, a cheap check)
+        if code is None or LOW_MEMORY in code.__system_tasks__:
             update_hook_condition(cs)

@@ -193,7 +193,9 @@ def upgrade(
     skip_pre_upgrade: bool = False,
 ) -> None:
     """Mode ``upgrade``: ``pre_upgrade`` on the old heap, a fresh heap of ``cls``,
-    ``post_upgrade(*args)``; stable memory survives, the heap does not."""
+    ``post_upgrade(*args)``; stable memory survives, the heap does not, and the global timer
+    is deactivated (interface spec, "Global timer": by ``install_code`` in any mode), which
+    ``post_upgrade`` may arm again."""
     saved = SavedState(cs)
     try:
         args = copy_value(tuple(args))
@@ -204,6 +206,7 @@ def upgrade(
                 engine.run_hook(cs, pre.__get__(instance), (), caller)
         set_code(cs, cls)
         cs.heap = Heap()
+        cs.global_timer = 0
         _new_heap(engine, cs, cls, "post_upgrade", args, caller)
     except BaseException as exc:
         saved.restore(cs)

@@ -8,6 +8,7 @@ changed nothing: that is the rule the tests assert for every error row.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from actors.canister import Canister
@@ -16,6 +17,7 @@ from .. import errors
 from ..errors import ErrorCode, Reject, RejectCode
 from ..ids import Principal
 from ..messages import RUNNING, STOPPING, Request
+from ..records import DefiniteCanisterSettings
 from . import args as parse
 from . import lifecycle
 from .context import MAX_HISTORY, ManagementContext, user_cannot_call
@@ -24,6 +26,10 @@ from .sizes import memory_size
 DEFAULT_CYCLES = 3_000_000_000_000
 
 PENDING = object()  # a method that answers later (stop_canister)
+DEFAULT_SETTINGS = {
+    f.name: f.default for f in fields(DefiniteCanisterSettings) if f.name != "controllers"
+}
+"""What ``canister_status`` reports for a setting nobody set (ic.did's defaults)."""
 STOP_CANCELLED = Reject(RejectCode.CANISTER_ERROR, "stop cancelled")  # marker, never sent
 STOP_TIMED_OUT = Reject(RejectCode.SYS_TRANSIENT, "stop timed out")  # marker, never sent
 
@@ -242,7 +248,12 @@ class LifecycleMethods:
         cs = self.ctx.canister(canister_id)
         if req.sender not in cs.controllers and req.sender != canister_id:
             raise errors.canister_invalid_controller(canister_id, cs.controllers, req.sender)
-        settings = {"controllers": list(cs.controllers), **cs.extra.get("settings", {})}
+        # every field of definite_canister_settings, the defaults where none was set
+        settings = {
+            "controllers": list(cs.controllers),
+            **DEFAULT_SETTINGS,
+            **cs.extra.get("settings", {}),
+        }
         return {
             "status": cs.status,
             "version": cs.version,

@@ -119,3 +119,19 @@ async def test_a_trap_before_any_await_rolls_everything_back():
             await acct.call("trap_before_await", ledger.id)
         assert net.inspect(acct).heap == before
         assert not [e for e in net.trace if e.kind == "cleanup"]
+
+
+# Interface spec: the canister version goes up with every successful execution; the IC spec
+# test suite's canister version case "in cleanup": the update, then the trapped callback (no
+# change), then the cleanup callback, a successful execution of its own (+1)
+async def test_a_cleanup_that_ran_counts_as_an_execution():
+    async with Subnet() as net:
+        acct, ledger = await setup(net)
+        before = net.inspect(acct).version
+        with pytest.raises(Reject):
+            await acct.call("guarded", ledger.id, 60)
+        assert net.inspect(acct).version == before + 2  # the call made, then the cleanup
+        before = net.inspect(acct).version
+        with pytest.raises(Reject):
+            await acct.call("unguarded", ledger.id, 60)
+        assert net.inspect(acct).version == before + 1  # no cleanup ran: the call made only

@@ -1,6 +1,6 @@
-"""The global timer: armed by the canister, fired once when subnet time passes the deadline,
-rolled back by a trap, disarmed by uninstall, kept while stopped, restored by uploaded
-snapshots only."""
+"""The global timer: armed by the canister, fired once at the start of the first round at or
+after its deadline, rolled back by a trap, disarmed by uninstall and upgrade, kept while
+stopped, restored by uploaded snapshots only."""
 
 import pytest
 
@@ -78,6 +78,40 @@ async def test_a_trap_undoes_arming_and_uninstall_disarms():
         assert await net.run_until_idle() == 0
 
 
+class Upgraded(Alarm):
+    def post_upgrade(self) -> None:
+        self.rang = []
+
+
+class Rearm(Alarm):
+    """Arms the timer again in post_upgrade, as it may."""
+
+    def post_upgrade(self) -> None:
+        self.rang = []
+        self.set_global_timer(self.time() + 3 * SECOND)
+
+
+# Interface spec, "Global timer": deactivated by install_code (any mode) and uninstall_code;
+# post_upgrade may arm it again. A failed upgrade leaves it as it was.
+async def test_an_upgrade_disarms_the_timer():
+    async with Subnet() as net:
+        alarm = await net.deploy(Alarm)
+        await alarm.call("arm", SECOND)
+        await net.management.install_code(
+            mode="upgrade", canister_id=alarm.id, wasm_module=Upgraded
+        )
+        assert net.engine.get(alarm.id).global_timer == 0
+        net.advance_time(10 * SECOND)
+        await net.run_until_idle()
+        assert await alarm.query("log") == []
+        await alarm.call("arm", SECOND)
+        await net.management.install_code(mode="upgrade", canister_id=alarm.id, wasm_module=Rearm)
+        assert net.engine.get(alarm.id).global_timer > net.time + 2 * SECOND  # post_upgrade's
+        net.advance_time(10 * SECOND)
+        await net.run_until_idle()
+        assert len(await alarm.query("log")) == 1
+
+
 async def test_a_stopped_canister_keeps_its_timer_until_started():
     async with Subnet() as net:
         alarm = await net.deploy(Alarm)
@@ -143,3 +177,50 @@ async def test_uploaded_snapshot_arms_the_timer_it_carries():
         net.advance_time(2 * SECOND)
         await net.run_until_idle()
         assert len(await alarm.query("log")) == 1
+
+
+class Ticker(Canister):
+    """Re-arms its timer for now every time it runs, and takes ordinary work meanwhile."""
+
+    def init(self) -> None:
+        self.ticks = 0
+
+    @update
+    def start(self) -> None:
+        self.set_global_timer(self.time())
+
+    @update
+    def work(self) -> None:
+        pass
+
+    def global_timer(self) -> None:
+        self.ticks += 1
+        self.set_global_timer(self.time())
+
+    @query
+    def count(self) -> int:
+        return self.ticks
+
+
+# rs/execution_environment/src/execution/system_task/tests.rs ::
+# global_timer_can_be_reactivated_in_canister_global_timer_method (one run per round): the
+# scheduler queues the timer with the round's system tasks, so a timer re-armed for now runs
+# once per round, not once per message
+async def test_a_timer_rearmed_for_now_runs_once_per_round():
+    async with Subnet() as net:  # rounds of 1 s, steps of 1 ms
+        t = await net.deploy(Ticker)
+        await t.call("start")
+        for _ in range(3_000):  # 3,000 steps of work: three more rounds start
+            t.submit("work")
+        await net.run_until_idle(max_steps=3_000)
+        assert 3 <= await t.query("count") <= 4  # not once per message
+
+
+async def test_an_idle_subnet_moves_to_the_next_round_for_a_due_timer():
+    async with Subnet() as net:
+        t = await net.deploy(Ticker)
+        await t.call("start")
+        start = net.time
+        assert await net.run_until_idle(max_steps=5) == 5  # never idle: it re-arms for now
+        assert await t.query("count") == 5
+        assert net.time >= start + 4 * SECOND  # one round each

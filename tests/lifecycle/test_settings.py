@@ -90,3 +90,63 @@ async def test_more_than_ten_controllers_are_refused():
                 await net.management.create_canister(settings={"controllers": eleven})
             assert rej.value.error_code == ErrorCode.InvalidManagementPayload
             assert fingerprint(net) == before
+
+
+# rs/execution_environment/tests/canister_settings.rs :: canister_settings_ranges and
+# rs/execution_environment/src/canister_settings.rs (UpdateSettingsError): the fields are Candid
+# nats the replica narrows; a value out of range is IC0504 with the replica's text (the nat
+# printed in groups of three), and nothing changes
+RANGES = [
+    ("compute_allocation", 100, 101,
+     "ComputeAllocation expected to be in the range [0..100], got 101"),
+    ("memory_allocation", 2**64 - 1, 2**64,
+     "MemoryAllocation expected to be in the range [0..2^64-1], got 18_446_744_073_709_551_616"),
+    ("freezing_threshold", 2**64 - 1, 2**64,
+     "Freezing threshold expected to be in the range of [0..2^64-1], got "
+     "18_446_744_073_709_551_616"),
+    ("reserved_cycles_limit", 2**128 - 1, 2**128,
+     "Reserved cycles limit expected to be in the range of [0..2^128-1], got "
+     "340_282_366_920_938_463_463_374_607_431_768_211_456"),
+    ("wasm_memory_limit", 2**48, 2**48 + 1,
+     "Wasm memory limit expected to be in the range of [0..2^64-1], got 281_474_976_710_657"),
+    ("wasm_memory_threshold", 2**64 - 1, 2**64,
+     "Wasm memory threshold expected to be in the range of [0..2^64-1], got "
+     "18_446_744_073_709_551_616"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("field", "largest", "too_large", "text"), RANGES)
+async def test_settings_ranges(field, largest, too_large, text):
+    async with Subnet() as net:
+        s = await net.deploy(Store)
+        before = fingerprint(net)
+        with pytest.raises(Reject) as rej:
+            await net.management.update_settings(canister_id=s.id, settings={field: too_large})
+        assert rej.value.error_code == ErrorCode.CanisterContractViolation
+        assert rej.value.reject_message == text
+        assert fingerprint(net) == before
+        with pytest.raises(Reject) as rej:
+            await net.management.create_canister(settings={field: too_large})
+        assert rej.value.reject_message == text
+        assert fingerprint(net) == before
+        await net.management.update_settings(canister_id=s.id, settings={field: largest})
+        status = await net.management.canister_status(canister_id=s.id)
+        assert getattr(status.settings, field) == largest
+
+
+# ic.did: log_visibility is variant { controllers; public; allowed_viewers : vec principal }
+async def test_log_visibility_must_be_its_variant():
+    async with Subnet() as net:
+        s = await net.deploy(Store)
+        for bad in ("garbage", 42, {"allowed_viewers": ["not-a-principal"]}):
+            with pytest.raises(Reject) as rej:
+                await net.management.update_settings(
+                    canister_id=s.id, settings={"log_visibility": bad}
+                )
+            assert rej.value.error_code == ErrorCode.InvalidManagementPayload
+        viewer = net.identity("viewer")
+        await net.management.update_settings(
+            canister_id=s.id, settings={"log_visibility": {"allowed_viewers": [viewer]}}
+        )
+        status = await net.management.canister_status(canister_id=s.id)
+        assert status.settings.log_visibility == {"allowed_viewers": [viewer]}

@@ -55,3 +55,27 @@ async def test_canister_status_of_an_empty_canister():
         assert status.module_hash is None
         assert status.status == "running"
         assert status.settings.controllers == (net.default_identity,)
+
+
+# ic.did: every field of definite_canister_settings is there, set or not (a canister decodes
+# the reply with the full record type)
+async def test_a_canister_gets_every_setting_in_the_status():
+    async with Subnet() as net:
+        c = await net.deploy(Client)
+        s = await net.deploy(Store, controllers=[c.id])
+        await c.call(
+            "mgmt", "update_settings", {"canister_id": s.id, "settings": {"freezing_threshold": 7}}
+        )
+        kind, status = await c.call("mgmt", "canister_status", {"canister_id": s.id})
+        assert kind == "reply"
+        assert status["settings"] == {
+            "controllers": [c.id],
+            "compute_allocation": 0,
+            "memory_allocation": 0,
+            "freezing_threshold": 7,
+            "reserved_cycles_limit": 5_000_000_000_000,
+            "log_visibility": "controllers",
+            "wasm_memory_limit": 3_221_225_472,
+            "wasm_memory_threshold": 0,
+            "snapshot_visibility": "controllers",
+        }

@@ -325,13 +325,17 @@ async def test_corrupted_snapshot_is_refused():
 
 
 class BigHeap(Canister):
-    """About 8 MiB of Wasm memory (the IC test's ``(memory 128)``)."""
+    """About 8 MiB of Wasm memory (the IC test's ``(memory 128)``), and the hook (the
+    simulator checks the condition of canisters that define it)."""
 
     def init(self) -> None:
         self.blob = b"x" * (128 * 65536)
 
+    def on_low_wasm_memory(self) -> None:
+        pass
 
-class SmallHeap(Canister):
+
+class SmallHeap(BigHeap):
     """One page's worth (the IC test's ``(memory 1)``)."""
 
     def init(self) -> None:
@@ -340,7 +344,7 @@ class SmallHeap(Canister):
 
 # EE load_canister_snapshot_updates_hook_condition (the replica checks the hook's condition
 # right after every subnet message that succeeds on a canister: execution_environment.rs,
-# update_on_low_wasm_memory_hook_condition; neither module defines the hook)
+# update_on_low_wasm_memory_hook_condition)
 async def test_load_canister_snapshot_updates_hook_condition():
     async with Subnet() as net:
         ic = net.management
