@@ -366,6 +366,31 @@ class Refused(BaseException):
         self.reject = reject
 
 
+def _bare(canister_id: PrincipalLike, reject: Reject) -> str:
+    """A canister error's own text: without ``Error from Canister <id>: `` and the help line."""
+    text = reject.reject_message
+    prefix = f"Error from Canister {_text(canister_id)}: "
+    if text.startswith(prefix):
+        text = text[len(prefix) :]
+    head, sep, tail = text.rpartition(".\n")
+    if sep and " See documentation: " in tail and "\n" not in tail:
+        text = head
+    return text
+
+
+def cleanup_also_failed(canister_id: PrincipalLike, callback: Reject, cleanup: Reject) -> Reject:
+    """A callback that trapped, whose cleanup (``call_on_cleanup``) trapped too: both texts, the
+    callback's code, no help line.
+
+    Source: ``rs/interfaces/src/execution_environment/errors.rs``
+    (``HypervisorError::Cleanup``)."""
+    text = (
+        f"{_bare(canister_id, callback)}\n\ncall_on_cleanup also failed:\n\n"
+        f"{_bare(canister_id, cleanup)}"
+    )
+    return Reject(callback.reject_code, _from_canister(canister_id, text), callback.error_code)
+
+
 def not_in_mode(canister_id: PrincipalLike, api: str, mode: str) -> Reject:
     """504: a System API function called where the IC does not provide it, e.g. ``ic0_call_new``,
     ``ic0_certified_data_set`` or ``ic0_global_timer_set`` in a query (``mode``: ``non

@@ -725,10 +725,12 @@ class Executor(Router):
         args: tuple[Any, ...],
         closure: Any = None,
         response: tuple[Any, Reject | None, Principal, str] | None = None,
+        cleanup: Callable[[], Reject | None] | None = None,
     ) -> str:
         """One execution of foreign code (a Wasm module): run it, then apply what it asked
         for with the rules of :meth:`_execute` (commit or roll back, calls sent at commit,
-        the reply or reject delivered). Returns the outcome."""
+        the reply or reject delivered). ``cleanup`` runs a callback's cleanup closure after a
+        trap (its own trap, if any). Returns the outcome."""
         runtime = cs.runtime
         assert runtime is not None
         cs.timer_at_start = cs.global_timer
@@ -753,7 +755,7 @@ class Executor(Router):
             runtime.rollback()
             if result.trap.error_code == ErrorCode.CanisterInstructionLimitExceeded:
                 self.overruns.append((cs.id, ctx.method))
-            return self._trap(cs, ctx, image, Refused(result.trap))
+            return self._trap(cs, ctx, image, Refused(result.trap), cleanup=cleanup)
         version_during = cs.version
         if kind == "query":  # a query called as an update: its changes are discarded
             runtime.rollback()
@@ -835,13 +837,28 @@ class Executor(Router):
             )
         answer = "reply" if reject is None else "reject"
         on_reply, on_reject, on_cleanup = cb.closure
+        runtime = cs.runtime
+        assert runtime is not None  # (a closure is foreign code's)
+
+        def run_cleanup() -> Reject | None:
+            """The cleanup closure, an execution of its own; its trap, if it traps."""
+            result = runtime.run("cleanup", ctx.method, (), ctx.caller, closure=on_cleanup)
+            if result.trap is not None:
+                runtime.rollback()
+                return result.trap
+            runtime.commit()
+            cs.version += 1  # a successful execution of its own
+            self.trace.emit("cleanup", cs.id, ctx.method, ("call_on_cleanup",))
+            return None
+
+        cleanup = run_cleanup if on_cleanup is not None else None
         doomed = bool(self._doomed) and cb.id in self._doomed
         cs.deadline = cb.deadline
         if doomed:
             self._doomed.discard(cb.id)
             image = cs.stable.fork()
             trap = InjectedTrap()
-            outcome = self._trap(cs, ctx, image, trap)
+            outcome = self._trap(cs, ctx, image, trap, cleanup=cleanup)
         else:
             outcome = self._execute_foreign(
                 cs,
@@ -851,15 +868,8 @@ class Executor(Router):
                 (),
                 closure=on_reply if reject is None else on_reject,
                 response=(reply, reject, cb.target, cb.method),
+                cleanup=cleanup,
             )
-        if outcome == "trap" and on_cleanup is not None and cs.runtime is not None:
-            result = cs.runtime.run("cleanup", ctx.method, (), ctx.caller, closure=on_cleanup)
-            if result.trap is None:
-                cs.runtime.commit()
-                cs.version += 1  # a successful execution of its own
-                self.trace.emit("cleanup", cs.id, ctx.method, ("call_on_cleanup",))
-            else:
-                cs.runtime.rollback()
         self._raw(
             (
                 self.steps,
@@ -883,6 +893,7 @@ class Executor(Router):
         image: Any,
         exc: BaseException,
         coro: CoroutineType[Any, Any, Any] | None = None,
+        cleanup: Callable[[], Reject | None] | None = None,
     ) -> str:
         self._buffered = None
         if cs.instance is not None:
@@ -897,6 +908,10 @@ class Executor(Router):
         if isinstance(exc, ExecutionLimit):
             self.overruns.append((cs.id, ctx.method))
         self.trace.emit("trap", cs.id, ctx.method, (error.reject_message,))
+        if cleanup is not None:  # foreign code's cleanup closure, before the call is answered
+            failed = cleanup()
+            if failed is not None:
+                error = errors.cleanup_also_failed(cs.id, error, failed)
         self.close_if_done(cs, ctx, error)
         return "trap"
 

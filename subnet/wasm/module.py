@@ -311,6 +311,8 @@ _VALUE_TYPES = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128"
 _AFTER_EXPORT = frozenset({8, 9, 10, 11, 12})
 GLOBAL_PREFIX = "__subnet_global_"
 MEMORY_EXPORT = "__subnet_memory"
+TABLE_EXPORT = "__subnet_table"  # the callbacks' table, which the IC's instrumentation exports
+_TABLE = 4
 
 
 _leb = uleb128
@@ -381,7 +383,8 @@ def _helper_bodies(mutable: Sequence[int], kinds: Sequence[str], scratch: int) -
 
 def instrument(wasm: bytes) -> tuple[bytes, list[int], list[str]]:
     """The module with every mutable global it defines exported (as ``__subnet_global_N``,
-    N its global index) and its memory exported when it is not, so that the simulator can
+    N its global index), and its memory and table exported when they are not (the table holds
+    the callbacks ``ic0.call_new`` names by index), so that the simulator can
     take snapshots, as the IC's own instrumentation exports every global; and, when the
     globals are numbers, a scratch memory with two functions that copy every mutable global
     into it and back (:data:`SAVE_GLOBALS`, :data:`LOAD_GLOBALS`): one call keeps what a
@@ -389,11 +392,11 @@ def instrument(wasm: bytes) -> tuple[bytes, list[int], list[str]]:
     and the types of the mutable globals."""
     r = _Reader(wasm, 8)
     sections: list[tuple[int, bytes]] = []
-    imported = {0: 0, 2: 0, 3: 0}  # functions, memories, globals imported
-    defined = {_TYPE: 0, _FUNCTION: 0, _MEMORY: 0}
+    imported = {0: 0, 1: 0, 2: 0, 3: 0}  # functions, tables, memories, globals imported
+    defined = {_TYPE: 0, _FUNCTION: 0, _TABLE: 0, _MEMORY: 0}
     mutable: list[int] = []
     kinds: list[str] = []
-    memory_exported = False
+    memory_exported = table_exported = False
     while r.pos < r.end:
         sid = r.byte()
         size = r.u32()
@@ -422,6 +425,8 @@ def instrument(wasm: bytes) -> tuple[bytes, list[int], list[str]]:
                 index = body.u32()
                 if kind == 2 and index == 0:
                     memory_exported = True
+                elif kind == 1 and index == 0:
+                    table_exported = True
         sections.append((sid, wasm[r.pos : r.pos + size]))
         r.pos += size
     has_memory = imported[2] + defined[_MEMORY] > 0
@@ -432,6 +437,8 @@ def instrument(wasm: bytes) -> tuple[bytes, list[int], list[str]]:
     extra = [export(f"{GLOBAL_PREFIX}{g}", 3, g) for g in mutable]
     if has_memory and not memory_exported:
         extra.append(export(MEMORY_EXPORT, 2, 0))
+    if imported[1] + defined[_TABLE] > 0 and not table_exported:
+        extra.append(export(TABLE_EXPORT, 1, 0))
     present = {sid for sid, _ in sections}
     helpers = (
         bool(mutable)

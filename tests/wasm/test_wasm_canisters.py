@@ -325,3 +325,48 @@ async def test_upgrade_options_of_enhanced_orthogonal_persistence():
             wasm_module=WasmModule(classical),
         )
         assert net.inspect(c).module_hash == hashlib.sha256(classical).digest()
+
+
+CLEANUP_TRAPS = r"""(module
+ (import "ic0" "msg_arg_data_size" (func $size (result i32)))
+ (import "ic0" "msg_arg_data_copy" (func $copy (param i32 i32 i32)))
+ (import "ic0" "call_new" (func $call_new (param i32 i32 i32 i32 i32 i32 i32 i32)))
+ (import "ic0" "call_on_cleanup" (func $call_on_cleanup (param i32 i32)))
+ (import "ic0" "call_perform" (func $call_perform (result i32)))
+ (import "ic0" "trap" (func $trap (param i32 i32)))
+ (memory 1)
+ (table 2 funcref)
+ (elem (i32.const 0) $on_reply $on_cleanup)
+ (data (i32.const 100) "echo")
+ (data (i32.const 200) "in reply")
+ (data (i32.const 300) "in cleanup")
+ (func $on_reply (param i32) (call $trap (i32.const 200) (i32.const 8)))
+ (func $on_cleanup (param i32) (call $trap (i32.const 300) (i32.const 10)))
+ (func $go
+  (call $copy (i32.const 0) (i32.const 0) (call $size))
+  (call $call_new (i32.const 0) (call $size) (i32.const 100) (i32.const 4)
+                  (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0))
+  (call $call_on_cleanup (i32.const 1) (i32.const 0))
+  (drop (call $call_perform)))
+ (export "canister_update go" (func $go))
+ (export "memory" (memory 0)))
+"""
+
+
+# rs/execution_environment/src/execution/response/tests.rs :: execute_response_with_trapping_cleanup
+# and rs/interfaces/src/execution_environment/errors.rs (HypervisorError::Cleanup): the caller
+# gets both errors, with the callback's code. (The module does not export its table: the
+# instrumentation does, as the IC's does, so that the callbacks it names can be found.)
+async def test_a_cleanup_that_traps_too_is_reported_with_the_callbacks_error():
+    async with Subnet() as net:
+        echo = await net.deploy(echo_module())
+        caller = await net.deploy(WasmModule(wasmtime.wat2wasm(CLEANUP_TRAPS)))
+        with pytest.raises(Reject) as info:
+            await caller.call("go", bytes(echo.id))
+        assert info.value.error_code == ErrorCode.CanisterCalledTrap
+        assert info.value.reject_message == (
+            f"Error from Canister {caller.id}: Canister called `ic0.trap` with message: "
+            "'in reply'\n\ncall_on_cleanup also failed:\n\nCanister called `ic0.trap` with "
+            "message: 'in cleanup'"
+        )
+        assert not [e for e in net.trace if e.kind == "cleanup"]  # its changes are not kept
