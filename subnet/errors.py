@@ -391,6 +391,18 @@ def cleanup_also_failed(canister_id: PrincipalLike, callback: Reject, cleanup: R
     return Reject(callback.reject_code, _from_canister(canister_id, text), callback.error_code)
 
 
+def contract_violation(canister_id: PrincipalLike, text: str) -> Reject:
+    """504: the canister called a System API function against its contract, e.g. replying to
+    a call that is already answered: the execution traps (no help line).
+
+    Source: ``rs/interfaces/src/execution_environment/errors.rs``
+    (``HypervisorError::UserContractViolation``)."""
+    return Reject.from_error(
+        ErrorCode.CanisterContractViolation,
+        _from_canister(canister_id, f"Canister violated contract: {text}"),
+    )
+
+
 def not_in_mode(canister_id: PrincipalLike, api: str, mode: str) -> Reject:
     """504: a System API function called where the IC does not provide it, e.g. ``ic0_call_new``,
     ``ic0_certified_data_set`` or ``ic0_global_timer_set`` in a query (``mode``: ``non
@@ -398,12 +410,7 @@ def not_in_mode(canister_id: PrincipalLike, api: str, mode: str) -> Reject:
 
     Source: ``rs/embedders/src/wasmtime_embedder/system_api.rs``
     (``HypervisorError::UserContractViolation``, ``ApiType``'s names)."""
-    return Reject.from_error(
-        ErrorCode.CanisterContractViolation,
-        _from_canister(
-            canister_id, f'Canister violated contract: "{api}" cannot be executed in {mode} mode'
-        ),
-    )
+    return contract_violation(canister_id, f'"{api}" cannot be executed in {mode} mode')
 
 
 def reply_too_large(canister_id: PrincipalLike, size: int, limit: int) -> Reject:

@@ -27,7 +27,7 @@ from sortedcontainers import SortedList
 
 from . import errors
 from .codec import encode, size_over
-from .errors import MAX_INGRESS_PAYLOAD_BYTES, Reject, RejectCode
+from .errors import MAX_INGRESS_PAYLOAD_BYTES, Refused, Reject, RejectCode
 from .events import Recorder
 from .heap import HeapError, copy_payload, copy_value, frozen
 from .ids import MANAGEMENT, Principal
@@ -390,8 +390,11 @@ class Router:
         ctx = cs.current
         if ctx is None or ctx.id == 0:
             raise RuntimeError("reply/reject is only possible while executing an update call")
-        if ctx.responded or self._buffered is not None:
-            raise RuntimeError(f"the call to {ctx.method} has already been answered")
+        if ctx.responded or self._buffered is not None:  # a contract violation: a trap
+            api = "msg_reply_data_append" if reject is None else "msg_reject"
+            raise Refused(
+                errors.contract_violation(cs.id, f"ic0.{api}: the call is already replied")
+            )
         self._buffered = (ctx, copy_value(reply), reject)
 
     def flush_buffered(self) -> None:

@@ -55,8 +55,8 @@ async def cmd_snapshot_create(args: argparse.Namespace, project: Project, sessio
     net = session.net
     cid = canister_id(net, args.canister)
     replace = snapshot_id(args.replace) if args.replace is not None else None
-    # dfx names the canister by id in this one message (and by name in load's)
-    await _ensure_stopped(net, args, cid, str(cid), "taken of")
+    # named as typed, as dfx's own e2e test expects ("Canister hello_backend is running ...")
+    await _ensure_stopped(net, args, cid, args.canister, "taken of")
     snap = await management(
         net,
         f"Failed to take snapshot of canister {args.canister}",
@@ -123,10 +123,13 @@ _BLOBS = (  # (kind in the management API, file, metadata size field)
 
 
 def _json_value(value: Any) -> Any:
-    """Metadata as serde_json writes the Rust record: blobs as arrays of numbers."""
+    """Metadata as serde_json writes the Rust record: blobs as arrays of numbers, and a variant
+    case without a payload (``CanisterTimer::Inactive``, a unit variant) as its name."""
     if isinstance(value, bytes | bytearray):
         return list(value)
     if isinstance(value, dict):
+        if len(value) == 1 and None in value.values():  # {"inactive": None}
+            return next(iter(value))
         return {k: _json_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_json_value(v) for v in value]
@@ -415,11 +418,9 @@ def _parse_metadata(folder: Path, data: bytes) -> _Upload:
         raise _refuse(folder, f"{METADATA_FILE} is not valid JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise _refuse(folder, f"{METADATA_FILE} does not hold a JSON object")
-    unknown = [key for key in doc if key not in _KNOWN]
-    if unknown:
-        raise _refuse(
-            folder, f"{METADATA_FILE} has a field this upload does not know: {_shown(unknown[0])}"
-        )
+    # a field this upload does not know is ignored, as dfx's serde reading of the file (no
+    # deny_unknown_fields) ignores it: a folder written by a newer dfx still uploads
+    doc = {key: value for key, value in doc.items() if key in _KNOWN}
     sizes = {field: _size_field(folder, doc, field) for field in _SIZES}
     certified = _bytes_field(folder, "certified_data", doc.get("certified_data"))
     checksum = _bytes_field(folder, "checksum", doc.get("checksum"))

@@ -29,6 +29,7 @@ from ..errors import (
     RejectCode,
     canister_called_trap,
     canister_trapped,
+    contract_violation,
     did_not_reply,
     instruction_limit_exceeded,
 )
@@ -235,10 +236,7 @@ class WasmCode:
         if trap.called is not None:
             return canister_called_trap(cid, trap.called)
         if trap.violation:
-            return Reject.from_error(
-                ErrorCode.CanisterContractViolation,
-                f"Error from Canister {cid}: Canister violated contract: {trap.text}",
-            )
+            return contract_violation(cid, trap.text)
         return canister_trapped(cid, trap.text)
 
     def run(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.support.cli import CHAT_ID, SID0, fail, ok
+from tests.support.cli import SID0, fail, ok
 
 
 def test_download_edit_upload_load_round_trip(proj, capsys):
@@ -62,7 +62,7 @@ def test_download_refuses_a_directory_that_is_not_empty(proj, capsys):
 def test_create_and_load_refuse_a_running_canister_unless_forced(proj, capsys):
     ok(capsys, "deploy chat")
     assert fail(capsys, "canister snapshot create chat") == [
-        f"Error: Canister {CHAT_ID} is running and snapshots should not be taken of running "
+        "Error: Canister chat is running and snapshots should not be taken of running "
         "canisters. Run `subnet canister stop` first (or override with `--force`)"
     ]
     ok(capsys, "canister snapshot create chat --force")

@@ -3,6 +3,7 @@ discarded by a later trap."""
 
 import pytest
 
+from actors import query, update
 from subnet import ErrorCode, Reject, RejectCode, Subnet
 from tests.canisters import Client, Manual, Store
 
@@ -96,3 +97,48 @@ async def test_reply_then_trap_discards_the_reply():
         assert rej.value.error_code == ErrorCode.CanisterCalledTrap
         assert "after reply" in rej.value.reject_message
         assert await m.query("log") == []
+
+
+class Twice(Manual):
+    def init(self) -> None:
+        super().init()
+        self.n = 0
+
+    @update(manual_reply=True)
+    def reply_twice(self) -> None:
+        self.n += 1
+        self.reply(1)
+        self.reply(2)
+
+    @update(manual_reply=True)
+    def reply_then_reject(self) -> None:
+        self.n += 1
+        self.reply(1)
+        try:
+            self.reject("no")
+        except Exception:  # a contract violation is a trap: it cannot be caught
+            pass
+
+    @query
+    def count(self) -> int:
+        return self.n
+
+
+# rs/embedders/src/wasmtime_embedder/system_api.rs (ic0.msg_reply_data_append, ic0.msg_reject
+# on a call already answered: UserContractViolation "the call is already replied", IC0504);
+# the execution traps: its reply and its changes are undone
+async def test_answering_twice_is_a_contract_violation():
+    async with Subnet() as net:
+        t = await net.deploy(Twice)
+        for method, api in (
+            ("reply_twice", "msg_reply_data_append"),
+            ("reply_then_reject", "msg_reject"),
+        ):
+            with pytest.raises(Reject) as info:
+                await t.call(method)
+            assert info.value.error_code == ErrorCode.CanisterContractViolation
+            assert info.value.reject_message == (
+                f"Error from Canister {t.id}: Canister violated contract: ic0.{api}: the call "
+                "is already replied"
+            )
+        assert await t.query("count") == 0
