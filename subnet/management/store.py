@@ -40,6 +40,11 @@ WASM_CHUNK_SIZE = 1024 * 1024
 
 MODULE_MAGIC = b"subnet-python-canister\n"
 
+GLOBAL_SIZE = 32
+"""What one exported global counts in a snapshot's size: ``size_of::<Global>()`` of the
+replica's ``enum Global { I32, I64, F32, F64, V128(u128) }``, 32 bytes (a 16-byte ``u128`` and
+its alignment)."""
+
 
 @dataclass(eq=False)
 class StoredSnapshot:
@@ -172,15 +177,18 @@ class StoredSnapshot:
 
     @property
     def total_size(self) -> int:
-        """Bytes of the snapshot as the IC counts them: module, memory, stable memory,
-        certified data, and 1 MiB for each chunk of its Wasm chunk store (the stable memory's
-        chunks are shared with the canister, see ``canister_status`` for what is actually
-        held). Source: ``CanisterState::snapshot_size_bytes``, ``CanisterSnapshots::
-        insert_chunk`` (every chunk counts as ``chunk_size()``)."""
+        """Bytes of the snapshot as the IC counts them: module, memory, stable memory, the
+        exported globals (``GLOBAL_SIZE`` each), certified data, and 1 MiB for each chunk of
+        its Wasm chunk store (the stable memory's chunks are shared with the canister, see
+        ``canister_status`` for what is actually held). Source: ``CanisterState::
+        snapshot_size_bytes`` (``global_memory_usage``), ``ValidatedSnapshotMetadata::
+        snapshot_size_bytes``, ``CanisterSnapshots::insert_chunk`` (every chunk counts as
+        ``chunk_size()``)."""
         return (
             self.module_size
             + self.wasm_memory_size
             + self.stable_size
+            + len(self.exported_globals) * GLOBAL_SIZE
             + len(self.certified_data)
             + len(self.chunk_store) * WASM_CHUNK_SIZE
         )

@@ -370,3 +370,25 @@ async def test_a_cleanup_that_traps_too_is_reported_with_the_callbacks_error():
             "message: 'in cleanup'"
         )
         assert not [e for e in net.trace if e.kind == "cleanup"]  # its changes are not kept
+
+
+# rs/replicated_state: CanisterState::snapshot_size_bytes counts the exported globals
+# (global_memory_usage: size_of::<Global>() each, 32 bytes with V128), as
+# ValidatedSnapshotMetadata::snapshot_size_bytes does for an upload
+async def test_a_snapshots_size_counts_its_globals():
+    async with Subnet() as net:
+        counter = await net.deploy(WasmModule.from_file(MOTOKO / "counter.wasm"))
+        await counter.call("inc")
+        await net.management.stop_canister(canister_id=counter.id)
+        snap = await net.management.take_canister_snapshot(canister_id=counter.id)
+        meta = await net.management.read_canister_snapshot_metadata(
+            canister_id=counter.id, snapshot_id=snap.id
+        )
+        assert len(meta.globals) > 0
+        assert snap.total_size == (
+            meta.wasm_module_size
+            + meta.wasm_memory_size
+            + meta.stable_memory_size
+            + 32 * len(meta.globals)
+            + len(meta.certified_data)
+        )
