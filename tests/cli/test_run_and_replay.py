@@ -99,3 +99,28 @@ def test_a_failing_scenario_is_reported_with_its_own_lines_and_its_trace_kept(
         "  (when recorded: AssertionError: the chat holds ['Hi there!'])",
     ]
     assert out[2].startswith("  hint: failing.py changed since the trace was recorded")
+
+
+def test_the_unstoppable_scenario(tmp_path, monkeypatch, capsys):
+    """scenarios/unstoppable.py: a stop that cannot complete times out (IC0206), and the
+    snapshot is taken of the stopping canister, a hazard the trace keeps; its trace replays."""
+    monkeypatch.chdir(tmp_path)
+    script = str(ROOT / "scenarios" / "unstoppable.py")
+    assert cli.main(["run", script, "--trace", "u.trace"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [
+        "after the stop: stopping, 1 open call context(s)",
+        "the stop: IC0206 Stop canister request timed out",
+        "still stopping",
+        "snapshot bd3sg-teaaa-aaaaa-qaaba-cai-0 taken; hazards: ['snapshot_taken_while_stopping']",
+        "started again: running",
+    ]
+    # what docs/hazards.md shows of it
+    shown = (
+        (ROOT / "docs" / "hazards.md")
+        .read_text()
+        .split("$ subnet run scenarios/unstoppable.py\n", 1)[1]
+    )
+    assert shown.split("\n```", 1)[0].splitlines() == printed
+    assert cli.main(["replay", "u.trace", "--scenario", script]) == 0
+    assert "identical (1 hazard(s))" in capsys.readouterr().out
