@@ -13,7 +13,7 @@ from .. import candid
 from ..api import Subnet
 from ..errors import Reject
 from ..ids import Principal
-from .exceptions import CliError
+from .exceptions import CliError, UsageError
 from .output import reject_text
 
 
@@ -47,18 +47,22 @@ def canister_id(net: Subnet, name: str) -> Principal:
         raise CliError(f"Cannot find canister id. Please issue 'subnet deploy {name}'.") from None
 
 
-def snapshot_id(text: str) -> bytes:
+def snapshot_id(text: str, command: str, arg: str = "<SNAPSHOT>") -> bytes:
     """The bytes of a hex snapshot id, checked only as hex (as dfx does); the management
-    canister decides whether they are a snapshot id."""
+    canister decides whether they are a snapshot id. Text that is not hex is a usage error
+    (exit code 2), as dfx's argument parser makes it, naming the argument (``<SNAPSHOT>``, or
+    ``--replace <REPLACE>``) of ``subnet canister snapshot <command>``."""
     digits = text.strip()
+    prog = f"subnet canister snapshot {command}"
     bad = next((i for i, c in enumerate(digits) if c not in "0123456789abcdefABCDEF"), None)
     if bad is not None:
-        raise CliError(
-            f"invalid value '{text}' for '<SNAPSHOT>': Invalid character "
-            f"'{digits[bad]}' at position {bad}"
+        raise UsageError(
+            f"invalid value '{text}' for '{arg}': Invalid character "
+            f"'{digits[bad]}' at position {bad}",
+            prog,
         )
     if len(digits) % 2:
-        raise CliError(f"invalid value '{text}' for '<SNAPSHOT>': Odd number of digits")
+        raise UsageError(f"invalid value '{text}' for '{arg}': Odd number of digits", prog)
     return bytes.fromhex(digits)
 
 

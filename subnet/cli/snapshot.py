@@ -54,7 +54,9 @@ async def _ensure_stopped(
 async def cmd_snapshot_create(args: argparse.Namespace, project: Project, session: Session) -> None:
     net = session.net
     cid = canister_id(net, args.canister)
-    replace = snapshot_id(args.replace) if args.replace is not None else None
+    replace = None
+    if args.replace is not None:
+        replace = snapshot_id(args.replace, "create", "--replace <REPLACE>")
     # named as typed, as dfx's own e2e test expects ("Canister hello_backend is running ...")
     await _ensure_stopped(net, args, cid, args.canister, "taken of")
     snap = await management(
@@ -71,7 +73,7 @@ async def cmd_snapshot_create(args: argparse.Namespace, project: Project, sessio
 async def cmd_snapshot_load(args: argparse.Namespace, project: Project, session: Session) -> None:
     net = session.net
     cid = canister_id(net, args.canister)
-    sid = snapshot_id(args.snapshot)
+    sid = snapshot_id(args.snapshot, "load")
     await _ensure_stopped(net, args, cid, args.canister, "applied to")
     await management(
         net,
@@ -87,7 +89,7 @@ async def cmd_snapshot_load(args: argparse.Namespace, project: Project, session:
 async def cmd_snapshot_delete(args: argparse.Namespace, project: Project, session: Session) -> None:
     net = session.net
     cid = canister_id(net, args.canister)
-    sid = snapshot_id(args.snapshot)
+    sid = snapshot_id(args.snapshot, "delete")
     await management(
         net,
         f"Failed to delete snapshot {sid_text(sid)} in canister {args.canister}",
@@ -150,7 +152,7 @@ async def cmd_snapshot_download(
 ) -> None:
     net = session.net
     cid = canister_id(net, args.canister)
-    sid = snapshot_id(args.snapshot)
+    sid = snapshot_id(args.snapshot, "download")
     folder = _directory(args.dir)
     if any(folder.iterdir()):
         raise CliError(f"Directory '{folder}' is not empty")
@@ -545,7 +547,9 @@ async def cmd_snapshot_upload(args: argparse.Namespace, project: Project, sessio
     net = session.net
     cid = canister_id(net, args.canister)
     folder = _directory(args.dir)
-    replace = snapshot_id(args.replace) if args.replace is not None else None
+    replace = None
+    if args.replace is not None:
+        replace = snapshot_id(args.replace, "upload", "--replace <REPLACE>")
     caller = sender(net, args)
     upload = _parse_metadata(folder, _read_metadata_file(folder))
     blobs: dict[str, SparseBuffer] = {}

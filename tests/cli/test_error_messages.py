@@ -31,15 +31,19 @@ def test_errors_are_one_clear_line_or_a_reject(proj, capsys):
         "deploy nope": "Error: Cannot find canister 'nope' in subnet.toml.",
         "canister metadata chat candid:args": "Error: Failed to read `candid:args` metadata",
     }
+    # a command line that does not parse (an argument dfx's parser refuses) exits with 2
+    usage = {
+        "canister snapshot create",
+        "canister frobnicate chat",
+        "canister snapshot load chat xyz -f",
+        "canister snapshot delete chat abc",
+    }
     for command, start in one_line.items():
-        err = (
-            fail(capsys, command)
-            if not command.startswith(("canister snapshot create", "canister frobnicate"))
-            else None
-        )
-        if err is None:
+        if command in usage:
             code, _, err = run(capsys, command)
-            assert code == cli.USAGE_EXIT
+            assert code == cli.USAGE_EXIT, command
+        else:
+            err = fail(capsys, command)
         assert err[0].startswith(start), (command, err)
         if "metadata" not in command:
             assert len(err) == 1, (command, err)
