@@ -137,12 +137,10 @@ class Engine(Executor):
             req = self._subnet_queue.popleft()
             self.steps += 1
             done = self.execute_subnet_message(req)
-        elif ready := self._ready:
+        elif (ready := self._ready) or (self.round_for_due_timer() and (ready := self._ready)):
             index = self.strategy.choose(ready) if len(ready) > 1 else 0
             self.steps += 1
             done = self._take(ready, index)
-        elif self.round_for_due_timer():
-            return self._step()  # the timer is ready now
         else:
             return None
         self.time = now = self.time + self.step_ns

@@ -356,6 +356,12 @@ def request_too_large(
     )
 
 
+def nat_text(n: int) -> str:
+    """A Candid ``nat`` as Rust's ``candid::Nat`` displays it: ``2_592_000`` (in the replica's
+    texts and in dfx's output)."""
+    return f"{n:_}"
+
+
 class Refused(BaseException):
     """A trap the system raises (a System API call the IC refuses), with the IC's reject. A
     ``BaseException``: canister code that catches ``Exception`` cannot swallow it, as Wasm

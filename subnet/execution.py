@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dis
 import signal
-from bisect import insort
 from collections.abc import Callable
 from types import CoroutineType, FrameType
 from typing import Any
@@ -51,8 +50,7 @@ from .errors import (
 from .heap import IMMUTABLE_SCALARS, HeapError, copy_payload, copy_value, frozen
 from .ids import Principal
 from .memory import StableMemoryError
-from .messages import LOW_MEMORY, RESPONSE, Callback, CallContext, Request
-from .queues import OneShot, ReadySet
+from .messages import LOW_MEMORY, Callback, CallContext, Request
 from .routing import Done, Router, call_deadline, decode_error, low_wasm_memory
 from .system import CanisterState
 
@@ -560,15 +558,7 @@ class Executor(Router):
                 if cb is None or cb.deadline:
                     self.deliver_response(origin, value, None)
                 else:
-                    self._next_source = sid = self._next_source + 1
-                    self._sources[sid] = OneShot(
-                        sid, RESPONSE, self.canisters[cb.canister], (origin, value, None)
-                    )
-                    ready = self._ready
-                    if type(ready) is ReadySet:
-                        ready.append(sid)  # the newest source id is the largest: still sorted
-                    else:
-                        ready.add(sid)
+                    self.queue_response(cb, (origin, value, None))
             else:
                 self.respond(ctx, value, reject)
         if ctx.outstanding or not ctx.responded:
@@ -608,22 +598,19 @@ class Executor(Router):
             if target._raw:
                 args = copy_value(call.args)
                 recorded = args  # what the trace keeps: the arguments, if nothing can change
-                for arg in args:  # a few small numbers and ids cannot reach the limit
+                measure = len(args) > _FEW  # a few small numbers and ids cannot reach the limit
+                for arg in args:
                     kind = type(arg)
-                    if (
-                        kind not in _FIXED_SIZE
-                        or (kind is int and arg.bit_length() > 64)
-                        or len(args) > _FEW
-                    ):
-                        size = size_over(args, MAX_SAME_SUBNET_REQUEST_BYTES)
-                        if size is not None:  # ic0.call_perform refuses it: a trap
-                            limit = MAX_SAME_SUBNET_REQUEST_BYTES
-                            error = errors.request_too_large(
-                                cs.id, target, call.method, size, limit
-                            )
-                            return self._trap(cs, ctx, image, Refused(error), coro)
-                        recorded = frozen(args)
+                    if kind not in _FIXED_SIZE or (kind is int and arg.bit_length() > 64):
+                        measure = True
                         break
+                if measure:
+                    size = size_over(args, MAX_SAME_SUBNET_REQUEST_BYTES)
+                    if size is not None:  # ic0.call_perform refuses it: a trap
+                        limit = MAX_SAME_SUBNET_REQUEST_BYTES
+                        error = errors.request_too_large(cs.id, target, call.method, size, limit)
+                        return self._trap(cs, ctx, image, Refused(error), coro)
+                    recorded = frozen(args)
             else:
                 args = copy_payload(call.args)
                 recorded = None  # a management call's: code is not data
@@ -646,14 +633,7 @@ class Executor(Router):
         )
         # the common case, inlined (a queue was found only if the receiver was)
         if queue is not None and receiver.status == "running":  # type: ignore[union-attr]
-            items = queue.items
-            if not items:
-                ready = self._ready
-                if type(ready) is ReadySet:
-                    insort(ready, queue.id)
-                else:
-                    ready.add(queue.id)
-            items.append(cb)
+            self.queue_request(queue, cb)
         else:
             self._send(cb, version_during)
         return "await"
@@ -773,13 +753,10 @@ class Executor(Router):
             )
             self.respond(ctx, None, reject)
             outcome = "reject"
-        elif result.reply is not None:
-            self.respond(ctx, result.reply[0], None)
-            outcome = "reply"
         else:
+            if result.reply is not None:
+                self.respond(ctx, result.reply[0], None)
             outcome = "await" if result.calls else "reply"
-        if result.calls and outcome != "reject":
-            outcome = "await"
         self.close_if_done(cs, ctx, None)
         return outcome
 

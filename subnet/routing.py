@@ -347,6 +347,10 @@ class Router:
         src = cs.queues.get(req.sender)
         if src is None:
             src = cs.queues[req.sender] = self.new_source(REQUEST, cs, req.sender)
+        self.queue_request(src, req)
+
+    def queue_request(self, src: Source, req: Request) -> None:
+        """Append a request to its pair queue; a queue that gets work joins the ready set."""
         items = src.items
         if not items:
             ready = self._ready
@@ -374,11 +378,13 @@ class Router:
                 self.trace.emit("dropped", cb.canister, "", (callback_id,))
                 return
             answered.add(callback_id)
+        self.queue_response(cb, (callback_id, reply, reject))
+
+    def queue_response(self, cb: Callback, item: tuple[int, Any, Reject | None]) -> None:
+        """Make the response to ``cb`` a source of its own; its item is (callback id, reply,
+        reject): a tuple, cheaper than a Response."""
         self._next_source = sid = self._next_source + 1
-        # the source's item is (callback id, reply, reject): a tuple, cheaper than a Response
-        self._sources[sid] = OneShot(
-            sid, RESPONSE, self.canisters[cb.canister], (callback_id, reply, reject)
-        )
+        self._sources[sid] = OneShot(sid, RESPONSE, self.canisters[cb.canister], item)
         ready = self._ready
         if type(ready) is ReadySet:
             ready.append(sid)  # the newest source id is the largest: the list stays sorted
@@ -525,9 +531,7 @@ class Router:
             self._expire_deadlines(now)
         if now >= self._next_round:
             self._next_round = self._round_after(now)
-            timers = self._timers
-            if timers and timers[0][0] <= now:
-                self._fire_due_timers(now)
+            self._fire_due_timers(now)
             if self._stop_deadlines and self._stop_deadlines[0][0] <= now:
                 self._time_out_stops(now)
             if self._with_tasks:
@@ -558,19 +562,26 @@ class Router:
         timers = self._timers
         while timers:
             deadline, cid = timers[0]
-            cs = self.canisters.get(cid)
-            if cs is None or cs.global_timer != deadline or cs.status != "running":
-                heapq.heappop(timers)  # disarmed, re-armed, or its canister is not running
+            if self._armed(deadline, cid) is None:
+                heapq.heappop(timers)
                 continue
             return deadline <= self.time
         return False
+
+    def _armed(self, deadline: int, cid: Principal) -> CanisterState | None:
+        """The canister whose timer an entry of the timer heap still is: None when it was
+        disarmed or re-armed since, or the canister is gone or not running."""
+        cs = self.canisters.get(cid)
+        if cs is None or cs.global_timer != deadline or cs.status != "running":
+            return None
+        return cs
 
     def _fire_due_timers(self, now: int) -> None:
         timers = self._timers
         while timers and timers[0][0] <= now:
             deadline, cid = heapq.heappop(timers)
-            cs = self.canisters.get(cid)
-            if cs is None or cs.global_timer != deadline or cs.status != "running":
+            cs = self._armed(deadline, cid)
+            if cs is None:
                 continue
             cs.global_timer = 0
             self._next_source = sid = self._next_source + 1

@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import candid
 from ..errors import Reject
+from ..wasm.module import module_of
 from .calls import canister_id, installed_code, management, parse_candid, sender
 from .exceptions import CliError
 from .output import nat_text, out, reject_text
@@ -18,7 +19,7 @@ from .project import CONFIG, Project, ProjectError, Session
 
 
 def _hook_types(cls: type, hook: str) -> Sequence[Any] | None:
-    module = getattr(cls, "__wasm__", None)
+    module = module_of(cls)
     if module is not None:  # a Wasm module: the init types of its interface
         return module.init_args if getattr(cls, hook, None) is not None else ()
     fn = getattr(cls, hook, None)
@@ -230,12 +231,9 @@ async def cmd_metadata(args: argparse.Namespace, project: Project, session: Sess
             f"Failed to read `{args.metadata}` metadata from canister {args.canister}.",
             f"Canister {cid} not found.",
         )
-    module = getattr(cs.code, "__wasm__", None)
+    module = module_of(cs.code)
     if module is not None:  # a Wasm module: its custom section, as it is (dfx prints it so)
-        sections = module.sections
-        section = sections.get(f"icp:public {args.metadata}")
-        if section is None:  # private sections: readable by the controllers (the caller is)
-            section = sections.get(f"icp:private {args.metadata}")
+        section = module.metadata(args.metadata)  # private: the caller is a controller
         if section is None:
             raise CliError(
                 f"Failed to read `{args.metadata}` metadata from canister {args.canister}.",

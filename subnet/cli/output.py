@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from ..errors import Reject, RejectCode
+from ..errors import Reject, RejectCode, nat_text
 
 _REJECT_NAMES = {
     RejectCode.SYS_FATAL: "SysFatal",
@@ -48,11 +48,6 @@ def utc_time(ns: int) -> str:
     """A subnet timestamp as dfx prints snapshot times: ``2024-08-27 18:19:20 UTC``."""
     moment = datetime.datetime.fromtimestamp(ns // 1_000_000_000, tz=datetime.UTC)
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def nat_text(n: int) -> str:
-    """A Candid ``nat`` as Rust's ``candid::Nat`` displays it: ``2_592_000``."""
-    return f"{n:_}"
 
 
 def colour(stream: TextIO, code: str, text: str) -> str:

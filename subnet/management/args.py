@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from actors.canister import Canister
 
 from .. import errors
-from ..errors import ErrorCode, Reject
+from ..errors import ErrorCode, Reject, nat_text
 from ..ids import MANAGEMENT, Principal, SnapshotId
 from ..wasm.module import InvalidWasm, WasmModule
 from .store import code_from_module
@@ -218,54 +218,27 @@ def snapshot_visibility(value: Any, name: str) -> str | dict[str, list[Principal
     return {"allowed_viewers": [principal(p, where) for p in viewers]}
 
 
-def nat_text(value: int) -> str:
-    """A Candid ``nat`` as the replica prints it: digits in groups of three, joined by ``_``."""
-    return f"{value:_}"
-
-
-def _ranged(label: str, bits: int, limit: int | None = None) -> Any:
-    """A settings field that Candid types ``nat`` and the replica narrows to ``bits`` bits
-    (``rs/execution_environment/src/canister_settings.rs``, ``UpdateSettingsError``): a
-    value that does not fit, or is above ``limit``, is refused with the replica's IC0504
-    text, ``<label> expected to be in the range of [0..2^<bits>-1], got <value>``."""
+def _ranged(message: str, largest: int) -> Any:
+    """A settings field that Candid types ``nat`` and the replica narrows: a value above
+    ``largest`` is refused with the replica's IC0504 text, ``message`` with the value printed
+    as a ``nat`` (``rs/execution_environment/src/canister_settings.rs``,
+    ``UpdateSettingsError``; ``ComputeAllocation::try_from``)."""
 
     def parse(value: Any, name: str) -> int:
         number = _integer(value, name, "nat", 0, 1 << 4096)  # any nat decodes
-        if number >= 1 << bits or (limit is not None and number > limit):
+        if number > largest:
             raise Reject.from_error(
-                ErrorCode.CanisterContractViolation,
-                f"{label} expected to be in the range of [0..2^{bits}-1], got {nat_text(number)}",
+                ErrorCode.CanisterContractViolation, message.format(nat_text(number))
             )
         return number
 
     return parse
 
 
-MAX_COMPUTE_ALLOCATION = 100
+U64 = (1 << 64) - 1
 MAX_WASM_MEMORY_LIMIT = 1 << 48
 """The interface spec's bound of ``wasm_memory_limit`` (``MAX_WASM_MEMORY_LIMIT``)."""
-
-
-def compute_allocation(value: Any, name: str) -> int:
-    """A percentage: 0 to 100 (``ComputeAllocation::try_from``)."""
-    number = _integer(value, name, "nat", 0, 1 << 4096)
-    if number > MAX_COMPUTE_ALLOCATION:
-        raise Reject.from_error(
-            ErrorCode.CanisterContractViolation,
-            f"ComputeAllocation expected to be in the range [0..{MAX_COMPUTE_ALLOCATION}], "
-            f"got {nat_text(number)}",
-        )
-    return number
-
-
-def memory_allocation(value: Any, name: str) -> int:
-    number = _integer(value, name, "nat", 0, 1 << 4096)
-    if number >= 1 << 64:
-        raise Reject.from_error(
-            ErrorCode.CanisterContractViolation,
-            f"MemoryAllocation expected to be in the range [0..2^64-1], got {nat_text(number)}",
-        )
-    return number
+IN_64_BITS = "expected to be in the range of [0..2^64-1], got {}"
 
 
 def log_visibility(value: Any, name: str) -> str | dict[str, list[Principal]]:
@@ -276,14 +249,20 @@ def log_visibility(value: Any, name: str) -> str | dict[str, list[Principal]]:
 
 SETTINGS_FIELDS = {
     "controllers": controllers,
-    "compute_allocation": compute_allocation,
-    "memory_allocation": memory_allocation,
-    "freezing_threshold": _ranged("Freezing threshold", 64),
-    "reserved_cycles_limit": _ranged("Reserved cycles limit", 128),
+    "compute_allocation": _ranged(
+        "ComputeAllocation expected to be in the range [0..100], got {}", 100
+    ),
+    "memory_allocation": _ranged(
+        "MemoryAllocation expected to be in the range [0..2^64-1], got {}", U64
+    ),
+    "freezing_threshold": _ranged(f"Freezing threshold {IN_64_BITS}", U64),
+    "reserved_cycles_limit": _ranged(
+        "Reserved cycles limit expected to be in the range of [0..2^128-1], got {}", (1 << 128) - 1
+    ),
     "log_visibility": log_visibility,
     "snapshot_visibility": snapshot_visibility,
-    "wasm_memory_limit": _ranged("Wasm memory limit", 64, MAX_WASM_MEMORY_LIMIT),
-    "wasm_memory_threshold": _ranged("Wasm memory threshold", 64),
+    "wasm_memory_limit": _ranged(f"Wasm memory limit {IN_64_BITS}", MAX_WASM_MEMORY_LIMIT),
+    "wasm_memory_threshold": _ranged(f"Wasm memory threshold {IN_64_BITS}", U64),
 }
 
 

@@ -26,6 +26,7 @@ from ..ids import Principal
 from ..memory import StableMemory
 from ..routing import Router
 from ..system import CanisterState
+from ..wasm.module import module_of
 
 _MUTABLE_DEFAULTS = (list, dict, set, bytearray)
 
@@ -56,7 +57,7 @@ def load_image(cs: CanisterState, cls: type[Canister], image: Any) -> None:
     """Make the canister's code ``cls`` and its heap the heap image ``image``, committed
     (a snapshot load, or a saved subnet read back). Raises ``HeapError`` for a bad image,
     ``ValueError`` for a Wasm memory image that does not fit the module."""
-    if is_foreign(cls):  # a Wasm module: its memory and globals, in the running instance
+    if module_of(cls) is not None:  # a Wasm module: its memory and globals, in the running instance
         # of the same module (only the pages that differ are written), else a fresh one
         if cs.runtime is not None and cs.code is cls and cs.instance is not None:
             cs.runtime.restore_image(image)
@@ -64,23 +65,14 @@ def load_image(cs: CanisterState, cls: type[Canister], image: Any) -> None:
         instance = build_heap(cs, cls)
         assert cs.runtime is not None
         cs.runtime.restore_image(image)
-        fresh = Heap()
-        fresh.commit(instance)
-        cs.heap = fresh
-        set_code(cs, cls)
-        return
-    cs.runtime = None
-    instance = attach(cs, cls)
-    Heap.restore_image(instance, image)
+    else:
+        cs.runtime = None
+        instance = attach(cs, cls)
+        Heap.restore_image(instance, image)
     fresh = Heap()
     fresh.commit(instance)
     cs.heap = fresh
     set_code(cs, cls)
-
-
-def is_foreign(cls: type[Canister]) -> bool:
-    """Whether ``cls`` is the code of a Wasm module (:mod:`subnet.wasm.code`)."""
-    return getattr(cls, "__wasm__", None) is not None
 
 
 def build_heap(cs: CanisterState, cls: type[Canister]) -> Canister:

@@ -18,6 +18,7 @@ from ..errors import ErrorCode, Reject, RejectCode
 from ..ids import Principal
 from ..messages import RUNNING, STOPPING, Request
 from ..records import DefiniteCanisterSettings
+from ..wasm.module import module_of
 from . import args as parse
 from . import lifecycle
 from .context import MAX_HISTORY, ManagementContext, user_cannot_call
@@ -333,9 +334,8 @@ def _enhanced_persistence(code: Any) -> bool:
     """Whether a module declares enhanced orthogonal persistence (the custom section
     ``enhanced-orthogonal-persistence``, as Motoko emits it). A Python canister's heap is
     replaced on every upgrade: it never does."""
-    module = getattr(code, "__wasm__", None)
-    sections = module.sections if module is not None else {}
-    return any(name.split(" ", 1)[-1] == EOP_SECTION for name in sections)
+    module = module_of(code)
+    return module is not None and module.metadata(EOP_SECTION) is not None
 
 
 def _check_memory_handling(options: dict[str, Any], old: Any, new: Any) -> None:

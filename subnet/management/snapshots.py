@@ -44,7 +44,7 @@ from ..messages import Request
 from ..routing import low_wasm_memory
 from ..system import CanisterState
 from ..view import CanisterView
-from ..wasm.module import globals_fit
+from ..wasm.module import globals_fit, module_of
 from . import args as parse
 from .args import DataKind
 from .chunks import (
@@ -286,7 +286,7 @@ class SnapshotMethods:
                 uploaded = code_from_module(snap.buffers["wasm_module"].data())
             except ValueError:
                 raise errors.invalid_wasm_module() from None
-            module = getattr(uploaded, "__wasm__", None)
+            module = module_of(uploaded)
             if module is None and snap.globals:
                 raise errors.snapshot_globals_mismatch()
             if module is not None and not globals_fit(module, snap.globals):

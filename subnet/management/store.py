@@ -31,7 +31,7 @@ from actors.canister import Canister
 from ..codec import decode, encode
 from ..ids import SnapshotId
 from ..memory import PAGE_SIZE, MemoryImage, SparseBuffer
-from ..wasm.module import IMAGE_MAGIC, WasmModule, encode_image
+from ..wasm.module import IMAGE_MAGIC, WasmModule, encode_image, module_of
 from ..wasm.pages import WasmImage, page_digest
 
 WASM_CHUNK_SIZE = 1024 * 1024
@@ -85,7 +85,7 @@ class StoredSnapshot:
         if self.buffers is None or not self.dirty:
             return
         code = code_from_module(self.buffers["wasm_module"].data())  # (zeros after it ignored)
-        if getattr(code, "__wasm__", None) is not None:  # a Wasm module: raw linear memory
+        if module_of(code) is not None:  # a Wasm module: raw linear memory
             self.code = code
             self.heap_image = WasmImage.from_bytes(
                 encode_image(
@@ -250,8 +250,8 @@ def module_bytes(code: type[Canister] | None) -> bytes:
     """The bytes standing in for a Wasm module: a reference to the class, and its hash."""
     if code is None:
         return b""
-    wasm = getattr(code, "__wasm__", None)
-    if isinstance(wasm, WasmModule):  # a real module: its bytes
+    wasm = module_of(code)
+    if wasm is not None:  # a real module: its bytes
         return wasm.wasm
     ref = f"{code.__module__}:{code.__qualname__}\n".encode()
     return MODULE_MAGIC + ref + code.module_hash().hex().encode() + b"\n"

@@ -36,7 +36,7 @@ from ..errors import (
 from ..ids import Principal
 from ..system import ForeignCall, ForeignResult
 from .context import Execution, WasmTrap
-from .module import InvalidWasm, Method, WasmModule
+from .module import InvalidWasm, Method, WasmModule, module_of
 from .pages import PAGE, WasmImage
 from .runtime import WasmRuntime
 
@@ -374,8 +374,8 @@ class WasmCode:
         code = getattr(target, "code", None)
         if code is None:
             return None, None, False
-        wasm = getattr(code, "__wasm__", None)
-        if isinstance(wasm, WasmModule):
+        wasm = module_of(code)
+        if wasm is not None:
             sig = wasm.methods.get(method)
             if sig is None:
                 return None, None, False

@@ -19,6 +19,7 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from actors.canister import Canister
 
@@ -248,12 +249,17 @@ class WasmModule:
                     self.exports.append(name)
             r.pos = start + size
 
+    def metadata(self, name: str) -> bytes | None:
+        """The canister metadata section ``name``: the custom section ``icp:public <name>``,
+        else ``icp:private <name>`` (readable by the controllers); None if there is neither."""
+        section = self.sections.get(f"icp:public {name}")
+        return section if section is not None else self.sections.get(f"icp:private {name}")
+
     def _read_interface(self) -> None:
-        text = None
-        for key in ("icp:public candid:service", "icp:private candid:service", "candid:service"):
-            if key in self.sections:
-                text = self.sections[key].decode("utf-8", "replace")
-                break
+        section = self.metadata("candid:service")
+        if section is None:  # a bare section, as some tools write it
+            section = self.sections.get("candid:service")
+        text = section.decode("utf-8", "replace") if section is not None else None
         exported = {
             name.split(" ", 1)[1]: name.split(" ", 1)[0][len("canister_") :]
             for name in self.exports
@@ -479,3 +485,10 @@ def instrument(wasm: bytes) -> tuple[bytes, list[int], list[str]]:
     if not exported:
         section(_EXPORT, _with(b"", extra))
     return bytes(out), mutable, kinds
+
+
+def module_of(code: Any) -> WasmModule | None:
+    """The Wasm module canister code runs (``None`` for a Python class, or no code): the
+    class a module installs as (:func:`subnet.wasm.code.canister_class`) carries it."""
+    module = getattr(code, "__wasm__", None)
+    return module if isinstance(module, WasmModule) else None
