@@ -57,6 +57,7 @@ from .types import (
     VariantType,
     VecType,
     f32,
+    omittable,
     resolve,
 )
 
@@ -393,7 +394,7 @@ class _Encoder:
             found, e = get_field(v, f.label)
             if found:
                 matched += 1
-            elif not (_optional(f.type) or resolve(f.type) == NULL):
+            elif not omittable(f.type):
                 raise CandidError(f"missing field {f.label} of {tname(t)}")
             self.value(out, e, f.type)
         if isinstance(v, Mapping) and len(v) != matched:
@@ -803,7 +804,7 @@ def _coerce(v: Any, wt: CandidType, et: CandidType) -> Any:
             if v is None:
                 return None
             v, wt = v[0], wt.inner
-        elif _nullable(et.inner):
+        elif omittable(et.inner):  # null fits it: only a null or opt value reads as one
             return None
         try:
             return _coerce(v, wt, et.inner)
@@ -875,13 +876,6 @@ def _coerce(v: Any, wt: CandidType, et: CandidType) -> Any:
     if isinstance(et, _FutureType):
         return None
     raise _wrong(wt, et)  # pragma: no cover
-
-
-def _nullable(t: CandidType) -> bool:
-    """Whether ``null`` fits `t` (``null``, ``opt``, ``reserved``): then only a null or opt
-    value on the wire can be read as an ``opt t`` that is not null."""
-    t = resolve(t)
-    return isinstance(t, OptType | AnyType) or t in (NULL, RESERVED)
 
 
 def _wrong(wt: CandidType, et: CandidType) -> CandidError:

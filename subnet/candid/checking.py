@@ -39,6 +39,7 @@ from .types import (
     ServiceType,
     VariantType,
     VecType,
+    omittable,
     resolve,
 )
 
@@ -144,7 +145,7 @@ def _check(v: Any, t: CandidType, path: str) -> str | None:
         for f in t.fields:
             found, e = get_field(v, f.label)
             if not found:
-                if isinstance(f.type, OptType) or f.type in (RESERVED, NULL, ANY):
+                if omittable(f.type):
                     continue
                 return f"{path}: missing field {f.label} of {tname(t)}"
             err = _check(e, f.type, f"{path}.{f.label}")

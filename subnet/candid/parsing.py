@@ -52,6 +52,7 @@ from .types import (
     VecType,
     f32,
     idl_hash,
+    omittable,
     resolve,
 )
 
@@ -611,8 +612,9 @@ class _Parser:
         raise self.error(t, "a method type")
 
     def servicetype(self) -> ServiceType:
-        start = self.expect("{", "'{' after service")
+        self.expect("{", "'{' after service")
         methods: list[tuple[str, CandidType]] = []
+        seen: set[str] = set()
         while self.peek().kind != "}":
             nt = self.peek()
             if nt.kind == "id":
@@ -623,20 +625,18 @@ class _Parser:
                 raise self.error(nt, "a method name")
             self.next()
             self.expect(":", "':' after the method name")
-            if any(m == name for m, _ in methods):
+            if name in seen:
                 raise CandidError(
                     f"Candid parse error {_where(self.src, nt.start)}: duplicate method {name}"
                 )
+            seen.add(name)
             methods.append((name, self.method_type()))
             if self.peek().kind == ";":
                 self.next()
             elif self.peek().kind != "}":
                 raise self.error(self.peek(), "';' or '}'")
         self.next()
-        try:
-            return ServiceType(tuple(methods))
-        except TypeError as e:  # pragma: no cover - duplicates are caught above
-            raise CandidError(f"Candid parse error {_where(self.src, start.start)}: {e}") from None
+        return ServiceType(tuple(methods))  # (the names are distinct: checked above)
 
 
 def parse_type(text: str) -> CandidType:
@@ -834,8 +834,7 @@ def _parse_float(s: str) -> float:
 
 def _fill_omitted(values: list[Any], types: tuple[CandidType, ...]) -> None:
     for t in types[len(values) :]:
-        t = resolve(t)
-        if isinstance(t, OptType | AnyType) or t in (NULL, RESERVED):
+        if omittable(t):
             values.append(None)
         else:
             raise CandidError(f"Candid argument error: omitted values cannot be of type {tname(t)}")

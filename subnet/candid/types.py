@@ -291,6 +291,15 @@ PRINCIPAL = PrimType("principal")
 BLOB = VecType(NAT8, py=bytes)
 ANY = AnyType()
 
+
+def omittable(t: CandidType) -> bool:
+    """Whether a value of type `t` may be left out, and reads as ``None``: a trailing argument
+    or a record field of type ``opt``, ``null``, ``reserved`` (or unannotated); and so whether
+    ``null`` fits `t`."""
+    t = resolve(t)
+    return isinstance(t, OptType | AnyType) or t in (NULL, RESERVED)
+
+
 PRIMS = {
     t.name: t
     for t in (

@@ -19,12 +19,12 @@ from .project import CONFIG, Project, ProjectError, Session
 
 
 def _hook_types(cls: type, hook: str) -> Sequence[Any] | None:
-    module = module_of(cls)
-    if module is not None:  # a Wasm module: the init types of its interface
-        return module.init_args if getattr(cls, hook, None) is not None else ()
     fn = getattr(cls, hook, None)
     if fn is None:
         return ()
+    module = module_of(cls)
+    if module is not None:  # a Wasm module: the init types of its interface
+        return module.init_args
     try:
         return candid.method_signature(fn)[0]
     except TypeError:

@@ -244,7 +244,7 @@ def _cluster(address: str | None) -> Iterator[Executor | None]:
     except lazy.CAMPAIGN_ERRORS as exc:
         raise CliError(
             f"The campaign on the Dask cluster at {address} failed.",
-            f"{type(exc).__name__}: {exc}".rstrip(": "),
+            scenario_error(exc),
         ) from None
     finally:
         client.close()

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import hashlib
 import os
 import shutil
@@ -87,10 +88,15 @@ def build_bundle(spec: str) -> Bundle | None:
     try:
         if by_path:
             files = {path.name: path.read_bytes()}
-            shipped = _shipped_imports(path, None, roots)
-        else:
+            shipped = _shipped_imports([(path, None)], roots)
+        else:  # the module and the packages around it, and what each of them imports
             files = {}
-            shipped = _shipped_imports(path, spec, roots) | _with_parents(spec, roots)
+            starts: list[tuple[Path, str | None]] = []
+            for candidate in _prefixes(spec):
+                where = module_file(candidate)
+                if where is not None and _shippable(where.resolve(), candidate, roots):
+                    starts.append((where.resolve(), candidate))
+            shipped = _shipped_imports(starts, roots)
         for name, source in sorted(shipped.items()):
             files.setdefault(_inner_path(name, source), source.read_bytes())
     finally:
@@ -124,21 +130,26 @@ def _shippable(path: Path, name: str, roots: tuple[Path, ...]) -> bool:
     return not any(path.is_relative_to(place) for place in _installation())
 
 
+@functools.cache
 def _installation() -> list[Path]:
     """Where Python and its installed packages live (a virtual environment in the project's
     folder included)."""
     places = {sys.prefix, sys.base_prefix, sys.exec_prefix}
+    paths = sysconfig.get_paths()
     for key in ("stdlib", "platstdlib", "purelib", "platlib"):
         with contextlib.suppress(KeyError):
-            places.add(sysconfig.get_paths()[key])
+            places.add(paths[key])
     return [Path(place).resolve() for place in places]
 
 
-def _shipped_imports(path: Path, name: str | None, roots: tuple[Path, ...]) -> dict[str, Path]:
-    """The project modules ``path`` (the module ``name``, or None for a scenario file) imports,
-    transitively, each with its source file."""
-    found: dict[str, Path] = {}
-    todo = [(path, name)]
+def _shipped_imports(
+    starts: list[tuple[Path, str | None]], roots: tuple[Path, ...]
+) -> dict[str, Path]:
+    """The project modules to ship from ``starts`` (source files, each with its module name,
+    or None for a scenario file): the named ones, and what they import, transitively, each
+    with its source file."""
+    found: dict[str, Path] = {name: source for source, name in starts if name is not None}
+    todo = list(starts)
     while todo:
         source, module = todo.pop()
         package = _package_of(source, module)
@@ -151,16 +162,6 @@ def _shipped_imports(path: Path, name: str | None, roots: tuple[Path, ...]) -> d
                     continue
                 found[candidate] = where.resolve()
                 todo.append((where.resolve(), candidate))
-    return found
-
-
-def _with_parents(name: str, roots: tuple[Path, ...]) -> dict[str, Path]:
-    """The module ``name`` and the packages around it, as far as they are project modules."""
-    found = {}
-    for candidate in _prefixes(name):
-        where = module_file(candidate)
-        if where is not None and _shippable(where.resolve(), candidate, roots):
-            found[candidate] = where.resolve()
     return found
 
 

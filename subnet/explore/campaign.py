@@ -86,8 +86,7 @@ def loaded_scenario(spec: str) -> Scenario:
     return scenario
 
 
-def _one(spec: Scenario | str, settings: Settings, seed: int, prefix: Sequence[int]) -> RunResult:
-    scenario = loaded_scenario(spec) if isinstance(spec, str) else spec
+def _one(scenario: Scenario, settings: Settings, seed: int, prefix: Sequence[int]) -> RunResult:
     rng = random.Random(seed) if settings.strategy != "dfs" else None
     return run_once(scenario, settings, Chooser(prefix, rng), seed)
 

@@ -35,14 +35,14 @@ class ClusterError(Exception):
     """A cluster that cannot run the campaign; the message says why, in one line."""
 
 
-def connect(address: str, timeout: float | None = None) -> Any:
+def connect(address: str) -> Any:
     """A ``distributed.Client`` of the scheduler at ``address`` (``tcp://host:8786`` or
     ``host:8786``) with at least one worker; :class:`ClusterError` when Dask is not installed,
-    the scheduler does not answer within ``timeout`` seconds (:data:`CONNECT_TIMEOUT_S`), or
-    no worker joins it in that time."""
+    the scheduler does not answer within :data:`CONNECT_TIMEOUT_S` seconds, or no worker
+    joins it in that time."""
     if distributed is None:
         raise ClusterError(f"--scheduler needs Dask's distributed scheduler: {INSTALL}")
-    seconds = CONNECT_TIMEOUT_S if timeout is None else timeout
+    seconds = CONNECT_TIMEOUT_S
     try:
         client = distributed.Client(address, timeout=seconds, set_as_default=False)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError, ValueError) as exc:

@@ -22,7 +22,7 @@ from actors.canister import Canister, MethodInfo
 
 from ..candid import CandidError, CandidType, decode_args, encode_args
 from ..candid.checking import infer_type
-from ..candid.types import BLOB, idl_hash
+from ..candid.types import idl_hash, omittable
 from ..errors import (
     ErrorCode,
     Reject,
@@ -36,7 +36,7 @@ from ..errors import (
 from ..ids import Principal
 from ..system import ForeignCall, ForeignResult
 from .context import Execution, WasmTrap
-from .module import InvalidWasm, Method, WasmModule, module_of
+from .module import InvalidWasm, WasmModule, module_of
 from .pages import PAGE, WasmImage
 from .runtime import WasmRuntime
 
@@ -56,11 +56,6 @@ class WasmCanister(Canister):
 
 
 _CLASSES: dict[bytes, type[WasmCanister]] = {}
-
-
-def is_raw(method: Method) -> bool:
-    """A method without a Candid signature: one ``bytes`` argument in, ``bytes`` out."""
-    return method.args == (BLOB,) and method.results == (BLOB,)
 
 
 def _method_fn(name: str) -> Any:
@@ -103,7 +98,7 @@ def canister_class(module: WasmModule) -> type[WasmCanister]:
         fn = _method_fn(name)
         info = MethodInfo(fn, kind, name, manual_reply=True)
         info._signature = (tuple(method.args), tuple(method.results))
-        n_required = 0 if is_raw(method) else len(method.args) - _optional_tail(method.args)
+        n_required = 0 if method.raw else len(method.args) - _optional_tail(method.args)
         info.min_args, info.max_args = n_required, len(method.args)
         fn.__canister_method__ = info
         namespace[f"__wasm_method_{len(namespace)}"] = fn
@@ -126,19 +121,22 @@ def canister_class(module: WasmModule) -> type[WasmCanister]:
 
 
 def _optional_tail(types: Sequence[CandidType]) -> int:
-    """How many trailing arguments may be left out (``opt``, ``null``, ``reserved``)."""
+    """How many trailing arguments may be left out (:func:`~subnet.candid.types.omittable`)."""
     n = 0
     for t in reversed(types):
-        if getattr(t, "name", None) in ("null", "reserved") or type(t).__name__ == "OptType":
-            n += 1
-        else:
+        if not omittable(t):
             break
+        n += 1
     return n
 
 
 def encode_values(values: Sequence[Any], types: Sequence[CandidType], raw: bool) -> bytes:
+    """The Candid message of ``values`` (trailing omittable ones left out are ``None``), or
+    a raw method's bytes."""
     if raw:
         return bytes(values[0]) if values else b""
+    if len(values) < len(types):
+        values = (*values, *(None for _ in types[len(values) :]))
     return encode_args(values, types)
 
 
@@ -263,7 +261,7 @@ class WasmCode:
             if sig.kind == "composite_query":
                 export = f"canister_composite_query {method}"
             try:
-                ex.arg = encode_values(args, sig.args, is_raw(sig))
+                ex.arg = encode_values(args, sig.args, sig.raw)
             except (CandidError, ValueError, TypeError) as exc:
                 return ForeignResult(trap=_decode_error(self.cs.id, method, str(exc)))
         elif kind == "task":
@@ -363,7 +361,7 @@ class WasmCode:
         sig = self.module.methods.get(method)
         if sig is None:
             return reply_value(decode_args(payload, None))
-        return reply_value(decode_values(payload, sig.results, is_raw(sig)))
+        return reply_value(decode_values(payload, sig.results, sig.raw))
 
     def _callee(
         self, callee: Principal, method: str
@@ -379,7 +377,7 @@ class WasmCode:
             sig = wasm.methods.get(method)
             if sig is None:
                 return None, None, False
-            return sig.args, sig.results, is_raw(sig)
+            return sig.args, sig.results, sig.raw
         info = code.__canister_methods__.get(method)
         if info is None:
             return None, None, False

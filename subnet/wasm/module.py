@@ -138,12 +138,15 @@ class _Reader:
 
 @dataclass(frozen=True)
 class Method:
-    """One exported method: its Candid argument and result types and its mode."""
+    """One exported method: its Candid argument and result types and its mode. A ``raw``
+    method has no Candid signature (no ``candid:service``, or not in it): one ``blob`` in,
+    one out, the bytes as they are."""
 
     name: str
     kind: str  # "update" | "query" | "composite_query"
     args: tuple[CandidType, ...]
     results: tuple[CandidType, ...]
+    raw: bool = False
 
 
 @dataclass
@@ -267,7 +270,7 @@ class WasmModule:
         }
         if text is None:  # a raw module: bytes in, bytes out
             for method, kind in exported.items():
-                self.methods[method] = Method(method, kind, (BLOB,), (BLOB,))
+                self.methods[method] = Method(method, kind, (BLOB,), (BLOB,), raw=True)
             return
         self.service = text
         try:
@@ -278,7 +281,7 @@ class WasmModule:
         for method, kind in exported.items():
             sig = service.methods.get(method)
             if sig is None:  # exported but not in the interface: callable with raw bytes
-                self.methods[method] = Method(method, kind, (BLOB,), (BLOB,))
+                self.methods[method] = Method(method, kind, (BLOB,), (BLOB,), raw=True)
             else:
                 self.methods[method] = Method(method, kind, tuple(sig.args), tuple(sig.rets))
 

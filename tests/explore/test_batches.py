@@ -130,6 +130,19 @@ def test_a_bundle_holds_the_scenario_and_the_project_modules_it_imports(tmp_path
         "scenario.py",
     ]
     assert bundle.modules == ("canisters", "canisters.base")
+    # a scenario named as a module: its package runs first, and what that imports is shipped
+    (shop / "pkg").mkdir()
+    (shop / "pkg" / "__init__.py").write_text("from . import helper\n")
+    (shop / "pkg" / "helper.py").write_text("HELP = 1\n")
+    (shop / "pkg" / "scen.py").write_text("async def scenario(net):\n    return None\n")
+    monkeypatch.chdir(shop)
+    monkeypatch.syspath_prepend(str(shop))
+    by_module = build_bundle("pkg.scen")
+    assert [name for name, _ in by_module.files] == [
+        "pkg/__init__.py",
+        "pkg/helper.py",
+        "pkg/scen.py",
+    ]
 
 
 def test_two_bundles_with_a_module_of_the_same_name_each_see_their_own(tmp_path, monkeypatch):

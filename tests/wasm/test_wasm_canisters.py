@@ -392,3 +392,27 @@ async def test_a_snapshots_size_counts_its_globals():
             + 32 * len(meta.globals)
             + len(meta.certified_data)
         )
+
+
+CONSTANT_REPLY = r"""(module
+ (import "ic0" "msg_reply_data_append" (func $append (param i32 i32)))
+ (import "ic0" "msg_reply" (func $reply))
+ (memory 1)
+ (data (i32.const 0) "DIDL\01\6d\7b\01\00\02ok")
+ (func $f (call $append (i32.const 0) (i32.const 12)) (call $reply))
+ (export "canister_query f" (func $f))
+ (export "memory" (memory 0)))
+"""
+
+
+# A method the interface types (blob) -> (blob) is a Candid method like any other: only a
+# method the interface does not name is raw (its bytes as they are)
+async def test_a_candid_blob_method_is_not_raw():
+    wasm = wasmtime.wat2wasm(CONSTANT_REPLY)
+    typed = with_custom_section(
+        wasm, "icp:public candid:service", b"service : { f : (blob) -> (blob) }"
+    )
+    async with Subnet() as net:
+        assert await (await net.deploy(WasmModule(typed))).query("f", b"x") == b"ok"
+        raw = await net.deploy(WasmModule(wasm))  # no interface: the reply's bytes as they are
+        assert await raw.query("f", b"x") == b"DIDL\x01m{\x01\x00\x02ok"
