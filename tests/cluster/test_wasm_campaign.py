@@ -4,17 +4,21 @@ the `actors` package, so workers find it; the result is the local one, byte for 
 import pytest
 
 from subnet.explore import SnapshotFaults, explore
+from tests.support import SCENARIOS
 
 pytest.importorskip("wasmtime")
+
+VAULT = str(SCENARIOS / "motoko_vault.py")
+SPIN = str(SCENARIOS / "spin_wait.py")
 
 pytestmark = pytest.mark.slow
 
 
 def test_the_motoko_vault_campaign_is_the_same_on_the_cluster(client):
     faults = SnapshotFaults(canisters=("vault",), probability=0.2)
-    local = explore("scenarios/motoko_vault.py", runs=30, seed=0, faults=faults)
+    local = explore(VAULT, runs=30, seed=0, faults=faults)
     remote = explore(
-        "scenarios/motoko_vault.py",
+        VAULT,
         runs=30,
         seed=0,
         faults=faults,
@@ -26,9 +30,9 @@ def test_the_motoko_vault_campaign_is_the_same_on_the_cluster(client):
 
 def test_an_endless_loop_is_trapped_on_a_worker_too(client):
     # workers run tasks on threads: the execution budget's monitor thread traps there
-    local = explore("scenarios/spin_wait.py", runs=10, seed=0, execution_limit=0.2)
+    local = explore(SPIN, runs=10, seed=0, execution_limit=0.2)
     remote = explore(
-        "scenarios/spin_wait.py",
+        SPIN,
         runs=10,
         seed=0,
         execution_limit=0.2,

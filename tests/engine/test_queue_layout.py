@@ -71,6 +71,7 @@ async def test_forgotten_pair_queues_are_used_again_under_new_ids() -> None:
         for i, caller in enumerate(callers):
             caller.submit("relay", log.id, 10 + i)
         await net.run_until_idle()
+        assert len(cs.queues) == 3
         objects = {id(src) for src, _ in old.values()}
         ids = {sid for _, sid in old.values()}
         assert {id(src) for src in cs.queues.values()} <= objects  # the records, used again

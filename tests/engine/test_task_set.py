@@ -78,8 +78,10 @@ async def test_code_changes_keep_the_set() -> None:
         snap = await ic.take_canister_snapshot(canister_id=c.id)
         await ic.uninstall_code(canister_id=c.id)
         assert with_tasks(net) == set()
+        seen = len(net.trace)
         net.advance_time(SECOND)
         await net.run_until_idle()  # an uninstalled canister gets no heartbeat
+        assert not [e for e in net.trace[seen:] if e.kind == "exec" and e.method == "heartbeat"]
         await ic.load_canister_snapshot(canister_id=c.id, snapshot_id=snap.id)
         assert with_tasks(net) == {c.id}
         net.advance_time(SECOND)

@@ -2,8 +2,6 @@
 module that does not decode or validate, a trap for one whose code then fails), never a Python
 exception, and a refused install leaves the canister as it was."""
 
-from pathlib import Path
-
 import anyio
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,10 +9,11 @@ from hypothesis import strategies as st
 
 from subnet import ErrorCode, Reject, Subnet
 from tests.hostile import examples
+from tests.support import MOTOKO
 
 pytest.importorskip("wasmtime")
 
-COUNTER = (Path(__file__).resolve().parents[2] / "actors" / "motoko" / "counter.wasm").read_bytes()
+COUNTER = (MOTOKO / "counter.wasm").read_bytes()
 
 ALLOWED_CALL = {
     ErrorCode.CanisterTrapped,

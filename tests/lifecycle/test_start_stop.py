@@ -340,6 +340,9 @@ async def test_a_stop_answered_in_time_is_not_timed_out_later():
         await net.run_until_idle()
         assert stop.result() is None and net.inspect(w).status == "stopped"
         await net.management.start_canister(canister_id=w.id)
+        seen = len(net.trace)
         net.advance_time(10 * 60 * 10**9)
         await net.run_until_idle()
         assert net.inspect(w).status == "running"
+        assert stop.reject is None  # answered once, with the stop
+        assert not [e for e in net.trace[seen:] if e.kind == "ingress_done"]

@@ -6,6 +6,7 @@ from subnet import Subnet
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository: docs/, scenarios/, README.md
 SCENARIOS = ROOT / "scenarios"
+MOTOKO = ROOT / "actors" / "motoko"  # the Motoko canisters, their .mo, .wasm and .did
 
 
 def fingerprint(net: Subnet) -> tuple:

@@ -3,16 +3,14 @@
 of its real memory, and the state file keeping the module and its memory between commands."""
 
 import shutil
-from pathlib import Path
 
 import pytest
 
 from tests.cli.test_tutorial import TUTORIAL
+from tests.support import MOTOKO
 from tests.support.cli import CHAT_ID, fail, normalise, ok
 
 pytest.importorskip("wasmtime")
-
-MOTOKO = Path(__file__).resolve().parents[2] / "actors" / "motoko"
 
 
 @pytest.fixture

@@ -3,15 +3,14 @@ compiled with Node.js and npm's ``motoko`` package when they are there, once per
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 
+from tests.support import MOTOKO
 from tests.support.cli import ok
 
 pytest.importorskip("wasmtime")
 
-MOTOKO = Path(__file__).resolve().parents[2] / "actors" / "motoko"
 NODE_MODULES = MOTOKO / "node_modules"
 
 needs_compiler = pytest.mark.skipif(

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-MOTOKO = Path(__file__).resolve().parents[2] / "actors" / "motoko"
+from tests.support import MOTOKO
+
 SOURCES = sorted(MOTOKO.glob("*.mo"))
 
 

@@ -6,11 +6,11 @@ import pytest
 from subnet import cli
 from subnet.explore import SnapshotFaults, explore, replay_trace
 from subnet.trace import decode_trace
-from tests.support import ROOT
+from tests.support import ROOT, SCENARIOS
 
 pytest.importorskip("wasmtime")
 
-SCENARIO = "scenarios/motoko_vault.py"
+SCENARIO = str(SCENARIOS / "motoko_vault.py")
 
 
 def test_snapshot_faults_find_the_motoko_vaults_leaked_lock():

@@ -6,8 +6,6 @@ callback's env). The simulator maps each env to a continuation id, as for Python
 the hazards name the case; what runs is the module's own code, on the memory it has.
 """
 
-from pathlib import Path
-
 import pytest
 
 from actors.ledger import Ledger
@@ -16,10 +14,10 @@ from subnet import Reject, Subnet
 pytest.importorskip("wasmtime")
 
 from subnet.wasm import WasmModule
+from tests.support import MOTOKO
+from tests.support.snapshots import kinds
 
 pytestmark = pytest.mark.anyio
-
-MOTOKO = Path(__file__).resolve().parents[2] / "actors" / "motoko"
 
 
 async def setup(net):
@@ -27,10 +25,6 @@ async def setup(net):
     ledger = await net.deploy(Ledger, net.default_identity, name="ledger")
     await ledger.call("mint", vault.id, 1_000)
     return vault, ledger
-
-
-def kinds(net):
-    return [h.kind for h in net.hazards]
 
 
 async def test_a_withdrawal_calls_the_python_ledger_and_releases_the_lock():
@@ -104,7 +98,13 @@ async def test_a_response_after_loading_an_idle_snapshot_runs_what_the_memory_ho
         with pytest.raises(Reject) as info:
             await pending
         assert "orphaned_response" in kinds(net)
-        assert info.value.reject_message
+        text = (
+            "Canister called `ic0.trap` with message: 'RTS error: recall_continuation: "
+            "Continuation table not allocated'"
+        )
+        assert info.value.reject_message == (
+            f"Error from Canister {vault.id}: {text}\n\ncall_on_cleanup also failed:\n\n{text}"
+        )
         assert await vault.query("is_locked") is False
 
 

@@ -6,7 +6,6 @@ endless loop (fuel), a malformed module, an import the simulator does not provid
 """
 
 import hashlib
-from pathlib import Path
 
 import pytest
 
@@ -17,10 +16,10 @@ wasmtime = pytest.importorskip("wasmtime")
 
 from subnet.candid.binary import uleb128  # noqa: E402
 from subnet.wasm import WasmModule  # noqa: E402
+from tests.support import MOTOKO  # noqa: E402
 
 pytestmark = pytest.mark.anyio
 
-MOTOKO = Path(__file__).resolve().parents[2] / "actors" / "motoko"
 
 ECHO = r"""(module
  (import "ic0" "msg_arg_data_size" (func $size (result i32)))
@@ -416,3 +415,30 @@ async def test_a_candid_blob_method_is_not_raw():
         assert await (await net.deploy(WasmModule(typed))).query("f", b"x") == b"ok"
         raw = await net.deploy(WasmModule(wasm))  # no interface: the reply's bytes as they are
         assert await raw.query("f", b"x") == b"DIDL\x01m{\x01\x00\x02ok"
+
+
+SEVEN = r"""(module
+ (import "ic0" "msg_reply_data_append" (func $append (param i32 i32)))
+ (import "ic0" "msg_reply" (func $reply))
+ (memory 1)
+ (data (i32.const 0) "DIDL\00\01\7d\07")
+ (func $f (call $append (i32.const 0) (i32.const 8)) (call $reply))
+ (export "canister_update f" (func $f))
+ (export "memory" (memory 0)))
+"""
+
+
+# Candid: trailing arguments of type opt (null, reserved) may be left out; they go on the
+# wire as null (the caller's side of the rule parse_args applies to text)
+async def test_trailing_optional_arguments_may_be_left_out():
+    typed = with_custom_section(
+        wasmtime.wat2wasm(SEVEN),
+        "icp:public candid:service",
+        b"service : { f : (nat, opt nat, null) -> (nat) }",
+    )
+    async with Subnet() as net:
+        c = await net.deploy(WasmModule(typed))
+        assert await c.call("f", 1) == 7
+        assert await c.call("f", 1, 2) == 7
+        with pytest.raises(Reject):
+            await c.call("f")  # the nat may not be left out
