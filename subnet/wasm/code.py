@@ -15,6 +15,7 @@ types (a Python canister's annotations, a Wasm canister's interface), as the cal
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -38,11 +39,7 @@ from ..system import ForeignCall, ForeignResult
 from .context import Execution, WasmTrap
 from .module import InvalidWasm, WasmModule, module_of
 from .pages import PAGE, WasmImage
-from .runtime import WasmRuntime
-
-UPDATE_INSTRUCTIONS = 40_000_000_000
-QUERY_INSTRUCTIONS = 5_000_000_000
-INSTALL_INSTRUCTIONS = 300_000_000_000
+from .runtime import WasmRuntime, fuel_for
 
 
 class WasmCanister(Canister):
@@ -217,18 +214,10 @@ class WasmCode:
         self.runtime.rollback()
 
     def _fuel(self, kind: str) -> int:
-        limit = getattr(self.cs.host, "instruction_limit", None)
-        default = {
-            "query": QUERY_INSTRUCTIONS,
-            "init": INSTALL_INSTRUCTIONS,
-            "pre_upgrade": INSTALL_INSTRUCTIONS,
-        }.get(kind, UPDATE_INSTRUCTIONS)
-        return default if limit is None else min(default, limit)
+        return fuel_for(kind, self.cs.host)
 
     def _trap_reject(self, trap: WasmTrap, fuel: int) -> Reject:
         cid = self.cs.id
-        if trap.reject is not None:
-            return trap.reject
         if trap.fuel:
             return instruction_limit_exceeded(cid, fuel)
         if trap.called is not None:
@@ -263,7 +252,7 @@ class WasmCode:
             try:
                 ex.arg = encode_values(args, sig.args, sig.raw)
             except (CandidError, ValueError, TypeError) as exc:
-                return ForeignResult(trap=_decode_error(self.cs.id, method, str(exc)))
+                return ForeignResult(trap=_decode_error(self.cs.id, str(exc)))
         elif kind == "task":
             export = f"canister_{method}"
         elif kind in ("reply", "reject"):
@@ -276,9 +265,7 @@ class WasmCode:
                 try:
                     ex.arg = self._encode_reply(value, callee, callee_method)
                 except (CandidError, ValueError, TypeError) as exc:
-                    return ForeignResult(
-                        trap=_decode_error(self.cs.id, callee_method, f"the reply: {exc}")
-                    )
+                    return ForeignResult(trap=_decode_error(self.cs.id, f"the reply: {exc}"))
         fuel = self._fuel(kind)
         self.runtime.begin()
         try:
@@ -295,10 +282,9 @@ class WasmCode:
                     result.reply = (self._decode_reply(method, payload),)
                 except (CandidError, ValueError) as exc:
                     return ForeignResult(
-                        trap=Reject.from_error(
-                            ErrorCode.CanisterContractViolation,
-                            f"Error from Canister {self.cs.id}: the reply does not fit the "
-                            f"method's Candid interface: {exc}",
+                        trap=contract_violation(
+                            self.cs.id,
+                            f"the reply does not fit the method's Candid interface: {exc}",
                         )
                     )
         for call in ex.calls:
@@ -317,10 +303,8 @@ class WasmCode:
                 try:
                     ex.arg = encode_args(args, types)
                 except (CandidError, ValueError, TypeError) as exc:
-                    raise Reject.from_error(
-                        ErrorCode.CanisterCalledTrap,
-                        f"Error from Canister {self.cs.id}: the init arguments do not fit the "
-                        f"module's interface: {exc}",
+                    raise canister_called_trap(
+                        self.cs.id, f"the init arguments do not fit the module's interface: {exc}"
                     ) from None
             elif args:
                 (data,) = args
@@ -411,7 +395,7 @@ class WasmCode:
             values = decode_args(payload, None)
         except CandidError:
             return (payload,)  # not Candid: the management canister refuses it
-        names = {idl_hash(name): name for name in getattr(self.cs.host, "management_fields", ())}
+        names = _by_hash(getattr(self.cs.host, "management_fields", frozenset()))
         return tuple(_named(v, names) for v in values) or ({},)
 
     def _encode_reply(self, value: Any, callee: Principal, method: str) -> bytes:
@@ -422,6 +406,12 @@ class WasmCode:
             values = () if value is None else (value,)
             return encode_args(values, [infer_type(v) for v in values])
         return encode_args(reply_tuple(value, len(result_types)), result_types)
+
+
+@functools.cache
+def _by_hash(fields: frozenset[str]) -> dict[int, str]:
+    """The names by their Candid hash (made once for the management canister's field names)."""
+    return {idl_hash(name): name for name in fields}
 
 
 def _named(value: Any, names: dict[int, str]) -> Any:
@@ -438,9 +428,6 @@ def _named(value: Any, names: dict[int, str]) -> Any:
     return value
 
 
-def _decode_error(cid: Principal, method: str, detail: str) -> Reject:
-    return Reject.from_error(
-        ErrorCode.CanisterCalledTrap,
-        f"Error from Canister {cid}: Canister called `ic0.trap` with message: 'IDL error: "
-        f"{detail}'",
-    )
+def _decode_error(cid: Principal, detail: str) -> Reject:
+    """Arguments that do not decode: the module's Candid decoding traps (as a CDK's does)."""
+    return canister_called_trap(cid, f"IDL error: {detail}")

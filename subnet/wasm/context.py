@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import Reject
-
 
 class WasmTrap(Exception):
     """A trap of the module: a Wasm trap (``trap`` is the IC's trap-code text), an explicit
@@ -24,14 +22,12 @@ class WasmTrap(Exception):
         called: str | None = None,
         violation: bool = False,
         fuel: bool = False,
-        reject: Reject | None = None,
     ) -> None:
         super().__init__(text)
         self.text = text
         self.called = called
         self.violation = violation
         self.fuel = fuel
-        self.reject = reject
 
 
 @dataclass
@@ -45,7 +41,6 @@ class PerformedCall:
     reject: tuple[int, int]
     cleanup: tuple[int, int] | None = None
     timeout: int | None = None  # seconds of a bounded-wait call
-    cycles: int = 0
 
 
 @dataclass

@@ -165,7 +165,6 @@ class WasmModule:
     sections: dict[str, bytes] = field(init=False, default_factory=dict)
     methods: dict[str, Method] = field(init=False, default_factory=dict)
     init_args: tuple[CandidType, ...] | None = field(init=False, default=None)
-    service: str | None = field(init=False, default=None)
     _hash: bytes | None = field(init=False, default=None, repr=False)
     _instrumented: tuple[bytes, list[int], list[str]] | None = field(
         init=False, default=None, repr=False
@@ -272,7 +271,6 @@ class WasmModule:
             for method, kind in exported.items():
                 self.methods[method] = Method(method, kind, (BLOB,), (BLOB,), raw=True)
             return
-        self.service = text
         try:
             service = parse_service(text)
         except CandidError as exc:

@@ -26,6 +26,7 @@ from typing import Any
 
 import wasmtime
 
+from ..budget import INSTALL_INSTRUCTIONS, QUERY_INSTRUCTIONS, UPDATE_INSTRUCTIONS
 from .context import Execution, WasmTrap
 from .ic0 import linker_for
 from .module import (
@@ -47,8 +48,17 @@ _COMPILED: dict[bytes, tuple[wasmtime.Module, list[int]]] = {}
 _HELPER_FUEL = 1_000_000  # the globals' save and load: two instructions and a store each
 _IN_SCRATCH: Any = object()  # the globals were saved by the helper, in the scratch memory
 
-START_INSTRUCTIONS = 300_000_000_000
-"""The fuel of a module's start function (run once per instance, at install)."""
+
+def fuel_for(kind: str, host: Any) -> int:
+    """The instructions (wasmtime fuel) an execution of ``kind`` may use: the IC's limit for
+    it (:mod:`subnet.budget`), or the subnet's ``instruction_limit`` if lower."""
+    limit = getattr(host, "instruction_limit", None)
+    default = {
+        "query": QUERY_INSTRUCTIONS,
+        "init": INSTALL_INSTRUCTIONS,
+        "pre_upgrade": INSTALL_INSTRUCTIONS,
+    }.get(kind, UPDATE_INSTRUCTIONS)
+    return default if limit is None else min(default, limit)
 
 
 def compiled(module: WasmModule) -> tuple[wasmtime.Module, list[int]]:
@@ -76,8 +86,7 @@ class WasmRuntime:
         self.current: Execution | None = None
         compiled_module, self._mutable = compiled(module)
         self.store = wasmtime.Store(ENGINE)
-        limit = getattr(host, "instruction_limit", None)
-        self.store.set_fuel(START_INSTRUCTIONS if limit is None else min(limit, START_INSTRUCTIONS))
+        self.store.set_fuel(fuel_for("init", host))  # the start function runs at install
         linker = linker_for(self)
         try:
             self.instance = linker.instantiate(self.store, compiled_module)
@@ -171,9 +180,11 @@ class WasmRuntime:
             self._saved = [g.value(store) for g in self.globals]
 
     def rollback(self) -> None:
+        saved = self._saved
+        if saved is None:  # no execution began since the last commit or rollback: nothing ran
+            return
         base, size = self._live()
         self.committed.revert(base, size)
-        saved = self._saved
         if saved is _IN_SCRATCH and self._load is not None:
             self.store.set_fuel(_HELPER_FUEL)
             self._load(self.store)
