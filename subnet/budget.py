@@ -90,9 +90,8 @@ class Watchdog:
     def __init__(self) -> None:
         self.armed = False
         self.previous: Any = None
-        self.running: FrameType | None = None  # the execution seen at the last tick
-        self.elapsed = 0.0
-        self.idle = 0
+        # [the execution seen at the last tick, its seconds so far, idle ticks] (see _overran)
+        self.state: list[Any] = [None, 0.0, 0]
         self.tick = _TICK_S
 
     def arm(self, limit: float | None = DEFAULT_LIMIT_S) -> None:
@@ -113,9 +112,7 @@ class Watchdog:
             signal.signal(signal.SIGALRM, self.previous)  # someone else's alarm: leave it
             return
         self.armed = True
-        self.running = None
-        self.elapsed = 0.0
-        self.idle = 0
+        self.state = [None, 0.0, 0]
         self.tick = max(_MIN_TICK_S, min(_TICK_S, (limit or _TICK_S) / 4))
         signal.setitimer(signal.ITIMER_REAL, self.tick, self.tick)
 
@@ -123,7 +120,7 @@ class Watchdog:
         """In a forked child (a process pool's worker): an interval timer is not inherited,
         so the watchdog is not armed there, whatever the parent's was."""
         self.armed = False
-        self.running = None
+        self.state[0] = None
 
     def disarm(self) -> None:
         if not self.armed:
@@ -131,60 +128,48 @@ class Watchdog:
         signal.setitimer(signal.ITIMER_REAL, 0, 0)
         signal.signal(signal.SIGALRM, self.previous or signal.SIG_DFL)
         self.armed = False
-        self.running = None
+        self.state[0] = None
 
     def _tick(self, signum: int, frame: FrameType | None) -> None:
-        execution = None
-        here = frame
-        while here is not None:
-            if here.f_code in _executions:
-                execution = here
-                break
-            here = here.f_back
-        if execution is None:
-            self.running = None
-            self.elapsed = 0.0
-            self.idle += 1
-            if self.idle >= _IDLE_TICKS:
+        state = self.state
+        outcome = _overran(frame, state, self.tick)
+        if outcome == IDLE:
+            if state[2] >= _IDLE_TICKS:
                 self.disarm()
-            return
-        self.idle = 0
-        if execution is not self.running:  # a new execution since the last tick
-            self.running = execution
-            self.elapsed = 0.0
-            return
-        self.elapsed += self.tick
-        limit, instructions = _executions[execution.f_code](execution)
-        if limit is None or self.elapsed < limit:
-            return
-        if frame is None or frame.f_globals.get("__name__", "").startswith("subnet."):
-            signal.setitimer(signal.ITIMER_REAL, _RETRY_S, self.tick)  # not in canister code
-            self.elapsed -= self.tick - _RETRY_S  # ... so the retry does not count a whole tick
-            return
-        raise ExecutionLimit(instructions)
+        elif outcome == IN_ENGINE:  # over, but not in canister code: look again very soon
+            signal.setitimer(signal.ITIMER_REAL, _RETRY_S, self.tick)
+            state[1] -= self.tick - _RETRY_S  # ... so the retry does not count a whole tick
+        elif outcome > 0:
+            raise ExecutionLimit(outcome)
 
 
-def _overran(frame: FrameType | None, state: list[Any]) -> int | None:
-    """One tick for an execution stack whose innermost frame is ``frame``: ``state`` is the
-    [execution frame seen, seconds elapsed, idle ticks] of its thread, updated here. Returns
-    the instruction limit to trap with when the execution overran and runs canister code."""
+IDLE, RUNNING, IN_ENGINE = -1, -2, -3  # what a tick saw, when no execution overran
+
+
+def _overran(frame: FrameType | None, state: list[Any], tick: float) -> int:
+    """One tick of ``tick`` seconds for an execution stack whose innermost frame is ``frame``
+    (both watchdogs': the signal's and the thread monitor's): ``state`` is the [execution
+    frame seen, seconds elapsed, idle ticks] of its thread, updated here. Returns the
+    instruction limit to trap with when the execution overran and runs canister code; else
+    :data:`IDLE` (no execution), :data:`RUNNING` (within its budget) or :data:`IN_ENGINE`
+    (over it, in the engine's own code: a trap must wait for canister code)."""
     execution = frame
     while execution is not None and execution.f_code not in _executions:
         execution = execution.f_back
     if execution is None:
         state[0], state[1] = None, 0.0
         state[2] += 1
-        return None
+        return IDLE
     state[2] = 0
     if execution is not state[0]:  # a new execution since the last tick
         state[0], state[1] = execution, 0.0
-        return None
-    state[1] += _TICK_S
+        return RUNNING
+    state[1] += tick
     limit, instructions = _executions[execution.f_code](execution)
     if limit is None or state[1] < limit:
-        return None
+        return RUNNING
     if frame is None or frame.f_globals.get("__name__", "").startswith("subnet."):
-        return None  # not in canister code: look again at the next tick
+        return IN_ENGINE
     return instructions
 
 
@@ -238,10 +223,10 @@ class ThreadWatchdog:
             with self.lock:
                 for ident, state in list(self.threads.items()):
                     frame = frames.get(ident)
-                    instructions = _overran(frame, state) if frame is not None else None
+                    instructions = _overran(frame, state, _TICK_S) if frame is not None else 0
                     if frame is None or state[2] >= _IDLE_TICKS:
                         del self.threads[ident]  # ended, or idle: watched again when it runs
-                    elif instructions is not None:
+                    elif instructions > 0:
                         state[0], state[1] = None, 0.0
                         ctypes.pythonapi.PyThreadState_SetAsyncExc(
                             ctypes.c_ulong(ident), ctypes.py_object(_async_limit(instructions))
