@@ -29,6 +29,7 @@ import enum
 import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, cast
 
 from subnet.ids import Principal
@@ -437,15 +438,24 @@ def encode_args(values: Sequence[Any], types: Sequence[CandidType]) -> bytes:
     types = tuple(
         infer_type(v) if isinstance(t, AnyType) else t for v, t in zip(values, types, strict=True)
     )
-    enc = _Encoder()
-    refs = [enc.ref(t) for t in types]
-    body = bytearray()
+    out = bytearray(_head(types))
+    enc = _VALUES
     try:
         for v, t in zip(values, types, strict=True):
-            enc.value(body, v, t)
+            enc.value(out, v, t)
     except CandidError as e:
         detail = check_args(values, types)
         raise CandidError(detail or str(e)) from None
+    return bytes(out)
+
+
+@lru_cache(maxsize=1024)
+def _head(types: tuple[CandidType, ...]) -> bytes:
+    """A message's head: the magic, the type table and the argument types' references. It
+    depends on the types alone, and a canister's calls use a few tuples of them: made once
+    for each (types are compared by structure, recursive ones by identity)."""
+    enc = _Encoder()
+    refs = [enc.ref(t) for t in types]
     out = bytearray(MAGIC)
     out += _leb(len(enc.entries))
     for entry in enc.entries:
@@ -453,8 +463,10 @@ def encode_args(values: Sequence[Any], types: Sequence[CandidType]) -> bytes:
     out += _leb(len(refs))
     for r in refs:
         out += _sleb(r)
-    out += body
     return bytes(out)
+
+
+_VALUES = _Encoder()  # values are encoded without the table: one encoder serves every message
 
 
 # ---------------------------------------------------------------------------------------------

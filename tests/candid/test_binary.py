@@ -279,6 +279,28 @@ def test_recursive_types_encode_as_in_the_specification():
     assert parse_args(format_values([value], [lst]), [lst]) == (value,)
 
 
+def test_a_head_made_once_serves_equal_types_and_not_other_recursive_ones():
+    """The type table is made once for a tuple of types: an equal type built again gets the
+    same bytes, and two recursive types of the same name but other definitions do not share
+    a table (recursive types are equal only to themselves)."""
+    text = "record { a : vec text; b : opt nat }"
+    first = encode_args([{"a": ["x"], "b": 1}], [parse_type(text)])
+    head = first[: -len(bytes.fromhex("0101780101"))]  # the values: ["x"], opt 1
+    assert encode_args([{"a": ["y"], "b": None}], [parse_type(text)]) == head + bytes.fromhex(
+        "01017900"
+    )
+    assert encode_args([{"a": ["x"], "b": 1}], [parse_type(text)]) == first
+    ints = parse_service("type L = opt record { h : int; t : L }; service : (L) -> {}")
+    texts = parse_service("type L = opt record { h : text; t : L }; service : (L) -> {}")
+    (int_list,), (text_list,) = ints.init_args, texts.init_args
+    assert decode_args(encode_args([{"h": 1, "t": None}], [int_list]), [int_list]) == (
+        {"h": 1, "t": None},
+    )
+    data = encode_args([{"h": "x", "t": None}], [text_list])
+    assert decode_args(data, [text_list]) == ({"h": "x", "t": None},)
+    assert data != encode_args([{"h": 1, "t": None}], [int_list])
+
+
 # ---------------------------------------------------------------------------------------------
 # Values of the Python types the project uses
 # ---------------------------------------------------------------------------------------------
