@@ -147,15 +147,15 @@ def code(value: Any, name: str) -> type[Canister]:
     the IC's IC0505 when it is malformed or imports what the simulator does not provide)."""
     if isinstance(value, type) and issubclass(value, Canister):
         return value
-    if isinstance(value, WasmModule):
-        value = value.wasm
-    if isinstance(value, bytes | bytearray):  # a module, or bytes the IC cannot decode as one
-        try:
+    try:
+        if isinstance(value, WasmModule):  # read already: its class, without reading it again
+            return value.canister_class()
+        if isinstance(value, bytes | bytearray):  # a module, or bytes the IC cannot decode
             return code_from_module(bytes(value))
-        except InvalidWasm as exc:
-            raise exc.reject() from None
-        except ValueError:  # a Python class's reference that does not resolve
-            raise errors.invalid_wasm_module() from None
+    except InvalidWasm as exc:
+        raise exc.reject() from None
+    except ValueError:  # a Python class's reference that does not resolve
+        raise errors.invalid_wasm_module() from None
     raise BadArgument(
         f"field {name}: expected a Canister subclass (the code to install), got {value!r}"
     )

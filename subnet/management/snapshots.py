@@ -281,6 +281,7 @@ class SnapshotMethods:
             raise errors.snapshot_not_found(snapshot_id, canister_id)
         if owner is not cs and req.sender not in owner.controllers:
             raise errors.snapshot_not_controller(req.sender, canister_id, snapshot_id)
+        uploaded = None
         if snap.buffers is not None:
             try:
                 uploaded = code_from_module(snap.buffers["wasm_module"].data())
@@ -292,7 +293,7 @@ class SnapshotMethods:
             if module is not None and not globals_fit(module, snap.globals):
                 raise errors.snapshot_globals_mismatch()
         try:
-            snap.materialize()
+            snap.materialize(uploaded)
         except ValueError as exc:
             raise errors.snapshot_inconsistent(
                 f"The snapshot {snapshot_id} cannot be loaded: {exc}. Upload its module and "

@@ -79,12 +79,14 @@ class StoredSnapshot:
             # a Wasm module's memory read back from a state file: kept as shared pages
             self.heap_image = WasmImage.from_bytes(self.heap_image)
 
-    def materialize(self) -> None:
+    def materialize(self, code: type[Canister] | None = None) -> None:
         """Parse an uploaded snapshot's bytes (raises ``ValueError`` if they are not a valid
-        module and memory image)."""
+        module and memory image). ``code``: the uploaded module's class, when the caller has
+        resolved it already (it is not read again)."""
         if self.buffers is None or not self.dirty:
             return
-        code = code_from_module(self.buffers["wasm_module"].data())  # (zeros after it ignored)
+        if code is None:
+            code = code_from_module(self.buffers["wasm_module"].data())  # (zeros after it ignored)
         if module_of(code) is not None:  # a Wasm module: raw linear memory
             self.code = code
             self.heap_image = WasmImage.from_bytes(
