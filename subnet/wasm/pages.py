@@ -60,11 +60,7 @@ class WasmImage:
     def memory_digest(self) -> bytes:
         """A hash of the memory: SHA-256 over the pages' SHA-256s (only pages not hashed
         before are hashed now)."""
-        digests = self.digests
-        for i, page in enumerate(self.pages):
-            if digests[i] is None:
-                digests[i] = hashlib.sha256(page).digest()
-        return hashlib.sha256(b"".join(d for d in digests if d is not None)).digest()
+        return hashlib.sha256(b"".join(_hashed(self.pages, self.digests))).digest()
 
     def to_bytes(self) -> bytes:
         """The image as bytes (:func:`~subnet.wasm.module.encode_image`): a state file's."""
@@ -79,6 +75,15 @@ class WasmImage:
     @classmethod
     def of(cls, image: bytes | WasmImage) -> WasmImage:
         return image if isinstance(image, WasmImage) else cls.from_bytes(image)
+
+
+def _hashed(pages: Sequence[bytes], digests: list[bytes | None]) -> list[bytes]:
+    """Each page's SHA-256: ``digests``, with the ones not known yet (None) computed in
+    place."""
+    for i, digest in enumerate(digests):
+        if digest is None:
+            digests[i] = hashlib.sha256(pages[i]).digest()
+    return digests  # type: ignore[return-value]  # every entry is set now
 
 
 def page_digest(memory: bytes | memoryview) -> bytes:
@@ -142,10 +147,7 @@ class CommittedMemory:
     def image(self, globals_: Sequence[tuple[str, Any]]) -> WasmImage:
         """A snapshot sharing the committed pages, with every page's digest (only pages
         changed since the last image are hashed)."""
-        digests = self.digests
-        for i, page in enumerate(self.pages):
-            if digests[i] is None:
-                digests[i] = hashlib.sha256(page).digest()
+        digests = _hashed(self.pages, self.digests)
         return WasmImage(tuple(globals_), tuple(self.pages), list(digests))
 
     def adopt(self, image: WasmImage, base: int, size: int) -> None:
