@@ -2,21 +2,26 @@
 ``subnet`` command: a Wasm module named in ``subnet.toml``, Candid text in and out, snapshots
 of its real memory, and the state file keeping the module and its memory between commands."""
 
+import re
 import shutil
 
 import pytest
 
 from tests.cli.test_tutorial import TUTORIAL
-from tests.support import MOTOKO
+from tests.support import MOTOKO, ROOT
 from tests.support.cli import CHAT_ID, fail, normalise, ok
 
 pytest.importorskip("wasmtime")
+
+# the project these tests run in is the one docs/wasm.md shows
+DOCS_TOML = re.search(r"```toml\n(.*?)```", (ROOT / "docs" / "wasm.md").read_text(), re.S)
 
 
 @pytest.fixture
 def motoko_proj(tmp_path, monkeypatch):
     shutil.copy(MOTOKO / "chat.wasm", tmp_path / "chat.wasm")
-    (tmp_path / "subnet.toml").write_text('[canisters.chat]\nwasm = "chat.wasm"\n')
+    assert DOCS_TOML is not None, "docs/wasm.md shows a subnet.toml"
+    (tmp_path / "subnet.toml").write_text(DOCS_TOML.group(1))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NO_COLOR", "1")
     return tmp_path
