@@ -257,11 +257,17 @@ class WasmModule:
         section = self.sections.get(f"icp:public {name}")
         return section if section is not None else self.sections.get(f"icp:private {name}")
 
-    def _read_interface(self) -> None:
+    @property
+    def service(self) -> str | None:
+        """The module's Candid interface: the text of its ``candid:service`` metadata (or of
+        a bare ``candid:service`` section, as some tools write it); None for a raw module."""
         section = self.metadata("candid:service")
-        if section is None:  # a bare section, as some tools write it
+        if section is None:
             section = self.sections.get("candid:service")
-        text = section.decode("utf-8", "replace") if section is not None else None
+        return section.decode("utf-8", "replace") if section is not None else None
+
+    def _read_interface(self) -> None:
+        text = self.service
         exported = {
             name.split(" ", 1)[1]: name.split(" ", 1)[0][len("canister_") :]
             for name in self.exports
